@@ -1,0 +1,57 @@
+package dev.cqrs.core;
+
+import java.util.Objects;
+
+/**
+ * An event as a store keeps it and the outbox relays it: payload bytes that only a codec decodes.
+ *
+ * @param globalPosition position in the store's global log; increasing in commit order
+ * @param stream         the aggregate type and id
+ * @param sequence       the event's number in its stream
+ * @param eventType      the event's type name (see {@link Event#eventType()})
+ * @param contentType    how the payload is encoded, e.g. {@code application/json} or
+ *                       {@code application/vnd.cqrs.avro+wire}
+ * @param payload        the encoded event; never copied or decoded on the way to Kafka
+ * @param metadata       the event's metadata
+ */
+public record RawEvent(
+        long globalPosition,
+        StreamId stream,
+        EventNumber sequence,
+        String eventType,
+        String contentType,
+        byte[] payload,
+        EventMetadata metadata) {
+
+    public RawEvent {
+        Objects.requireNonNull(stream, "stream");
+        Objects.requireNonNull(sequence, "sequence");
+        Objects.requireNonNull(eventType, "eventType");
+        Objects.requireNonNull(contentType, "contentType");
+        Objects.requireNonNull(payload, "payload");
+        Objects.requireNonNull(metadata, "metadata");
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof RawEvent r
+                && globalPosition == r.globalPosition
+                && stream.equals(r.stream)
+                && sequence.equals(r.sequence)
+                && eventType.equals(r.eventType)
+                && contentType.equals(r.contentType)
+                && java.util.Arrays.equals(payload, r.payload)
+                && metadata.equals(r.metadata);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(globalPosition, stream, sequence, eventType);
+    }
+
+    @Override
+    public String toString() {
+        return "RawEvent[" + globalPosition + " " + stream + "#" + sequence + " " + eventType + " "
+                + payload.length + " bytes " + contentType + "]";
+    }
+}

@@ -1,0 +1,69 @@
+package dev.cqrs.core;
+
+import java.util.Objects;
+
+/**
+ * Names one aggregate's event stream: its aggregate type (e.g. {@code "todo"}) and its id.
+ *
+ * <p>Both are stored verbatim, whatever characters they hold, with two exceptions that are rejected
+ * here with a clear message rather than deep inside a store: empty or blank values, control
+ * characters, and values longer than {@link #MAX_ID_LENGTH} (ids) or {@link #MAX_TYPE_LENGTH} (types).
+ */
+public record StreamId(String aggregateType, String aggregateId) {
+
+    /** The longest aggregate id accepted, in characters. */
+    public static final int MAX_ID_LENGTH = 200;
+    /** The longest aggregate type accepted, in characters. */
+    public static final int MAX_TYPE_LENGTH = 100;
+
+    public StreamId {
+        checkName("aggregate type", aggregateType, MAX_TYPE_LENGTH);
+        checkName("aggregate id", aggregateId, MAX_ID_LENGTH);
+    }
+
+    public static StreamId of(String aggregateType, String aggregateId) {
+        return new StreamId(aggregateType, aggregateId);
+    }
+
+    /**
+     * Checks a name that a store keeps verbatim: aggregate types and ids, event types, idempotency keys.
+     *
+     * @throws InvalidNameException when it is empty, blank, too long or holds a control character
+     */
+    public static String checkName(String what, String value, int maxLength) {
+        Objects.requireNonNull(value, what);
+        if (value.isBlank()) {
+            throw new InvalidNameException(what + " must not be empty or blank");
+        }
+        if (value.length() > maxLength) {
+            throw new InvalidNameException(what + " is " + value.length() + " characters long; the limit is " + maxLength);
+        }
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (Character.isISOControl(c) || Character.isSurrogate(c) && !validSurrogateAt(value, i)) {
+                throw new InvalidNameException(what + " must not contain control characters or broken Unicode (at index " + i + ")");
+            }
+        }
+        return value;
+    }
+
+    private static boolean validSurrogateAt(String value, int i) {
+        char c = value.charAt(i);
+        if (Character.isHighSurrogate(c)) {
+            return i + 1 < value.length() && Character.isLowSurrogate(value.charAt(i + 1));
+        }
+        return i > 0 && Character.isHighSurrogate(value.charAt(i - 1));
+    }
+
+    @Override
+    public String toString() {
+        return aggregateType + "/" + aggregateId;
+    }
+
+    /** A name (aggregate type or id, event type, idempotency key) that no store accepts. */
+    public static final class InvalidNameException extends IllegalArgumentException {
+        public InvalidNameException(String message) {
+            super(message);
+        }
+    }
+}

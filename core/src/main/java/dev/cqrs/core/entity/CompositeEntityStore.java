@@ -1,0 +1,215 @@
+package dev.cqrs.core.entity;
+
+import dev.cqrs.core.Aggregate;
+import dev.cqrs.core.AppendResult;
+import dev.cqrs.core.CommandMetadata;
+import dev.cqrs.core.CommandResult;
+import dev.cqrs.core.Decision;
+import dev.cqrs.core.EntityStore;
+import dev.cqrs.core.Event;
+import dev.cqrs.core.EventSource;
+import dev.cqrs.core.EventStore;
+import dev.cqrs.core.HydratedAggregate;
+import dev.cqrs.core.Precondition;
+import dev.cqrs.core.PreconditionFailedException;
+import dev.cqrs.core.Since;
+import dev.cqrs.core.SnapshotStore;
+import dev.cqrs.core.SnapshotStrategy;
+import dev.cqrs.core.StreamId;
+import dev.cqrs.core.Version;
+import dev.cqrs.core.VersionedEvent;
+import dev.cqrs.core.VersionedEventWithMetadata;
+import dev.cqrs.core.trivial.NullSnapshotStore;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The command flow over an event store and an optional snapshot store:
+ *
+ * <ol>
+ *   <li>an idempotency key seen before returns the first result at once;</li>
+ *   <li>load the latest usable snapshot and the events after it;</li>
+ *   <li>check the caller's precondition against the loaded version;</li>
+ *   <li>decide; a rejection or "nothing changes" ends here, writing nothing;</li>
+ *   <li>append with {@code ExpectedVersion(loaded version)}, so a concurrent writer makes it fail
+ *       whole, as a conflict;</li>
+ *   <li>apply the events, snapshot if the strategy recommends it.</li>
+ * </ol>
+ *
+ * <p>With {@link Builder#retryOnConflict(int)} a conflict at step 5 starts again from step 2, up to the
+ * given number of times; the caller's precondition is checked again each time, so a client's
+ * {@code ExpectedVersion} is never silently overridden.
+ *
+ * <pre>{@code
+ * EntityStore<TodoState, TodoCommand, TodoEvent> todos = CompositeEntityStore.builder(aggregate, eventStore)
+ *         .snapshots(snapshotStore, SnapshotStrategy.every(100))
+ *         .retryOnConflict(3)
+ *         .build();
+ * CommandResult<TodoState, TodoEvent> result = todos.execute(id, new MarkCompleted(), CommandMetadata.create());
+ * }</pre>
+ */
+public final class CompositeEntityStore<S, C, E extends Event> implements EntityStore<S, C, E> {
+
+    private static final Logger log = LoggerFactory.getLogger(CompositeEntityStore.class);
+    /** The rejection code for an idempotency key first used on another aggregate type. */
+    public static final String IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED";
+
+    private final Aggregate<S, C, E> aggregate;
+    private final EventSource<? extends E> events;
+    private final CompositeEntitySource<S, E> source;
+    private final CompositeEntitySink<S, E> sink;
+    private final EventStore<E> eventStore;
+    private final int conflictRetries;
+
+    private CompositeEntityStore(Builder<S, C, E> b) {
+        this.aggregate = b.aggregate;
+        this.eventStore = b.events;
+        this.events = b.events;
+        this.source = new CompositeEntitySource<>(b.aggregate, b.events, b.snapshots, b.pageSize);
+        this.sink = new CompositeEntitySink<>(b.aggregate, b.events, b.snapshots, b.strategy);
+        this.conflictRetries = b.conflictRetries;
+    }
+
+    public static <S, C, E extends Event> Builder<S, C, E> builder(Aggregate<S, C, E> aggregate, EventStore<E> events) {
+        return new Builder<>(aggregate, events);
+    }
+
+    @Override
+    public Optional<HydratedAggregate<S>> rehydrate(String aggregateId) {
+        return source.rehydrate(aggregateId);
+    }
+
+    @Override
+    public Persisted<S> persist(String aggregateId, HydratedAggregate<S> loaded, List<? extends E> newEvents,
+                                CommandMetadata metadata) {
+        return sink.persist(aggregateId, loaded, newEvents, metadata);
+    }
+
+    @Override
+    public CommandResult<S, E> execute(String aggregateId, C command, Optional<Precondition> precondition,
+                                       CommandMetadata metadata) {
+        Objects.requireNonNull(command, "command");
+        Objects.requireNonNull(precondition, "precondition");
+        Objects.requireNonNull(metadata, "metadata");
+        StreamId stream = StreamId.of(aggregate.aggregateType(), aggregateId);
+        Optional<AppendResult> earlier = metadata.idempotencyKey().flatMap(eventStore::findAppend);
+        if (earlier.isPresent()) {
+            return replay(stream, earlier.get());
+        }
+        for (int attempt = 0; ; attempt++) {
+            Optional<HydratedAggregate<S>> found = source.rehydrate(aggregateId);
+            HydratedAggregate<S> loaded = found.orElseGet(() -> HydratedAggregate.initial(aggregate.initialState()));
+            Optional<Version> current = found.map(HydratedAggregate::version);
+            if (precondition.isPresent() && !precondition.get().isSatisfiedBy(current)) {
+                return new CommandResult.Conflict<>(new dev.cqrs.core.PreconditionFailed(stream, precondition.get(), current));
+            }
+            Decision<E> decision = aggregate.decide(loaded.state(), command);
+            if (decision instanceof Decision.Rejected<E> rejected) {
+                return new CommandResult.Rejected<>(stream, rejected.rejection());
+            }
+            List<E> newEvents = ((Decision.Accepted<E>) decision).events();
+            if (newEvents.isEmpty()) {
+                return new CommandResult.Accepted<>(stream, loaded, List.of(), Optional.empty());
+            }
+            try {
+                Persisted<S> persisted = sink.persist(aggregateId, loaded, newEvents, metadata);
+                if (persisted.append().replayed()) {
+                    return replay(stream, persisted.append());
+                }
+                return new CommandResult.Accepted<>(stream, persisted.aggregate(),
+                        numbered(loaded.version(), newEvents), Optional.of(persisted.append()));
+            } catch (PreconditionFailedException conflict) {
+                if (attempt >= conflictRetries) {
+                    log.debug("Conflict on {} after {} attempt(s): {}", stream, attempt + 1, conflict.getMessage());
+                    return new CommandResult.Conflict<>(conflict.failure());
+                }
+                log.debug("Conflict on {}, retrying ({} of {})", stream, attempt + 1, conflictRetries);
+            }
+        }
+    }
+
+    /**
+     * The first result of an idempotency key: the events it wrote, and the aggregate as it is now. A key
+     * first used for another aggregate type is a client error, rejected as {@code IDEMPOTENCY_KEY_REUSED}.
+     */
+    private CommandResult<S, E> replay(StreamId stream, AppendResult first) {
+        if (!first.stream().aggregateType().equals(aggregate.aggregateType())) {
+            return new CommandResult.Rejected<>(stream, new dev.cqrs.core.Rejection(IDEMPOTENCY_KEY_REUSED,
+                    "this idempotency key was already used for a command on " + first.stream()));
+        }
+        String firstId = first.stream().aggregateId();
+        List<VersionedEvent<E>> written = events.readEvents(firstId,
+                        Since.version(Version.of(first.firstSequence().value() - 1)), first.eventCount())
+                .stream()
+                .map(e -> new VersionedEvent<E>(e.sequence(), e.event()))
+                .toList();
+        HydratedAggregate<S> now = source.rehydrate(firstId)
+                .orElseGet(() -> HydratedAggregate.initial(aggregate.initialState()));
+        return new CommandResult.Accepted<>(first.stream(), now, written, Optional.of(first.asReplay()));
+    }
+
+    private static <E> List<VersionedEvent<E>> numbered(Version loaded, List<E> events) {
+        long next = loaded.asLong();
+        VersionedEvent<E>[] out = newArray(events.size());
+        for (int i = 0; i < events.size(); i++) {
+            out[i] = new VersionedEvent<>(dev.cqrs.core.EventNumber.of(++next), events.get(i));
+        }
+        return List.of(out);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <E> VersionedEvent<E>[] newArray(int size) {
+        return (VersionedEvent<E>[]) new VersionedEvent<?>[size];
+    }
+
+    /** Configures a {@link CompositeEntityStore}; only the aggregate and its event store are required. */
+    public static final class Builder<S, C, E extends Event> {
+        private final Aggregate<S, C, E> aggregate;
+        private final EventStore<E> events;
+        private SnapshotStore<S> snapshots = NullSnapshotStore.create();
+        private SnapshotStrategy strategy = SnapshotStrategy.never();
+        private int conflictRetries = 0;
+        private int pageSize = CompositeEntitySource.DEFAULT_PAGE_SIZE;
+
+        private Builder(Aggregate<S, C, E> aggregate, EventStore<E> events) {
+            this.aggregate = Objects.requireNonNull(aggregate, "aggregate");
+            this.events = Objects.requireNonNull(events, "events");
+        }
+
+        /** Load from and write snapshots to {@code store}, when {@code strategy} recommends. */
+        public Builder<S, C, E> snapshots(SnapshotStore<S> store, SnapshotStrategy strategy) {
+            this.snapshots = Objects.requireNonNull(store, "store");
+            this.strategy = Objects.requireNonNull(strategy, "strategy");
+            return this;
+        }
+
+        /**
+         * On a conflict at append time, load again and decide again, up to {@code retries} times
+         * (0, the default, returns the conflict at once). Only for commands that are safe to decide
+         * again on a newer state, which is what commands against an aggregate normally are.
+         */
+        public Builder<S, C, E> retryOnConflict(int retries) {
+            if (retries < 0) {
+                throw new IllegalArgumentException("retries must not be negative: " + retries);
+            }
+            this.conflictRetries = retries;
+            return this;
+        }
+
+        /** Events read per round trip when rehydrating (default 5,000). */
+        public Builder<S, C, E> pageSize(int pageSize) {
+            if (pageSize < 1) {
+                throw new IllegalArgumentException("page size must be at least 1: " + pageSize);
+            }
+            this.pageSize = pageSize;
+            return this;
+        }
+
+        public CompositeEntityStore<S, C, E> build() {
+            return new CompositeEntityStore<>(this);
+        }
+    }
+}

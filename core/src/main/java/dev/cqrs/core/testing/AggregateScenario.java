@@ -1,0 +1,133 @@
+package dev.cqrs.core.testing;
+
+import dev.cqrs.core.Aggregate;
+import dev.cqrs.core.Decision;
+import dev.cqrs.core.Event;
+import dev.cqrs.core.Rejection;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Consumer;
+
+/**
+ * A given/when/then fixture for aggregates: given the events so far, when a command is decided, then
+ * these events (or nothing, or a rejection). Pure: no store is involved. Failures are
+ * {@link AssertionError}s that show what was expected and what was decided.
+ *
+ * <pre>{@code
+ * AggregateScenario.of(new TodoAggregate(clock))
+ *         .given(new Created("buy milk"), new Completed())
+ *         .when(new ToggleCompletion())
+ *         .thenEvents(new Uncompleted());
+ * }</pre>
+ */
+public final class AggregateScenario<S, C, E extends Event> {
+
+    private final Aggregate<S, C, E> aggregate;
+    private final List<E> given;
+
+    private AggregateScenario(Aggregate<S, C, E> aggregate, List<E> given) {
+        this.aggregate = aggregate;
+        this.given = given;
+    }
+
+    public static <S, C, E extends Event> AggregateScenario<S, C, E> of(Aggregate<S, C, E> aggregate) {
+        return new AggregateScenario<>(Objects.requireNonNull(aggregate, "aggregate"), List.of());
+    }
+
+    /** The events the aggregate already has, oldest first; none means it does not exist yet. */
+    @SafeVarargs
+    public final AggregateScenario<S, C, E> given(E... events) {
+        return new AggregateScenario<>(aggregate, List.of(events));
+    }
+
+    /** Decides {@code command} on the state folded from the given events. */
+    public Then<S, E> when(C command) {
+        S state = aggregate.applyAll(aggregate.initialState(), given);
+        Decision<E> decision = aggregate.decide(state, Objects.requireNonNull(command, "command"));
+        return new Then<>(aggregate, state, command, decision);
+    }
+
+    /** Assertions on what was decided. */
+    public static final class Then<S, E extends Event> {
+        private final Aggregate<S, ?, E> aggregate;
+        private final S before;
+        private final Object command;
+        private final Decision<E> decision;
+
+        private Then(Aggregate<S, ?, E> aggregate, S before, Object command, Decision<E> decision) {
+            this.aggregate = aggregate;
+            this.before = before;
+            this.command = command;
+            this.decision = decision;
+        }
+
+        /** The command was accepted with exactly these events, in this order. */
+        @SafeVarargs
+        public final Then<S, E> thenEvents(E... expected) {
+            List<E> actual = accepted();
+            if (!actual.equals(List.of(expected))) {
+                throw new AssertionError("when " + command + " on " + before + "\n  expected events: "
+                        + List.of(expected) + "\n  but decided:     " + actual);
+            }
+            return this;
+        }
+
+        /** The command was accepted and changes nothing: no events. */
+        public Then<S, E> thenNothing() {
+            List<E> actual = accepted();
+            if (!actual.isEmpty()) {
+                throw new AssertionError("when " + command + " on " + before
+                        + "\n  expected no events, but decided: " + actual);
+            }
+            return this;
+        }
+
+        /** The command was rejected with this code. */
+        public Then<S, E> thenRejected(String expectedCode) {
+            Rejection rejection = rejection();
+            if (!rejection.code().equals(expectedCode)) {
+                throw new AssertionError("when " + command + " on " + before + "\n  expected rejection "
+                        + expectedCode + "\n  but got:           " + rejection);
+            }
+            return this;
+        }
+
+        /** The command was rejected; more checks on the rejection. */
+        public Then<S, E> thenRejected(String expectedCode, Consumer<Rejection> check) {
+            thenRejected(expectedCode);
+            check.accept(rejection());
+            return this;
+        }
+
+        /** The state after applying the decided events equals {@code expected}. */
+        public Then<S, E> thenState(S expected) {
+            S after = aggregate.applyAll(before, accepted());
+            if (!Objects.equals(after, expected)) {
+                throw new AssertionError("when " + command + " on " + before + "\n  expected state: " + expected
+                        + "\n  but got:        " + after);
+            }
+            return this;
+        }
+
+        /** What was decided, for checks this fixture does not offer. */
+        public Decision<E> decision() {
+            return decision;
+        }
+
+        private List<E> accepted() {
+            return switch (decision) {
+                case Decision.Accepted<E> a -> a.events();
+                case Decision.Rejected<E> r -> throw new AssertionError("when " + command + " on " + before
+                        + "\n  expected the command to be accepted, but it was rejected: " + r.rejection());
+            };
+        }
+
+        private Rejection rejection() {
+            return switch (decision) {
+                case Decision.Rejected<E> r -> r.rejection();
+                case Decision.Accepted<E> a -> throw new AssertionError("when " + command + " on " + before
+                        + "\n  expected a rejection, but the command was accepted with events " + a.events());
+            };
+        }
+    }
+}

@@ -1,0 +1,38 @@
+package dev.cqrs.core.reaction;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.cqrs.core.CommandMetadata;
+import dev.cqrs.core.EventMetadata;
+import dev.cqrs.core.EventNumber;
+import dev.cqrs.core.StreamId;
+import java.time.Instant;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+class ReactionPredicateTest {
+
+    @Test
+    void emptySetsMatchEverything() {
+        assertThat(ReactionPredicate.all().test("todo", "Created")).isTrue();
+    }
+
+    @Test
+    void filtersByAggregateTypeAndEventType() {
+        ReactionPredicate completions = ReactionPredicate.aggregate("todo").withEventTypes("Completed", "Uncompleted");
+        assertThat(completions.test("todo", "Completed")).isTrue();
+        assertThat(completions.test("todo", "Created")).isFalse();
+        assertThat(completions.test("user", "Completed")).isFalse();
+    }
+
+    @Test
+    void theIdempotencyKeyOfAReactionIsStablePerEventAndReaction() {
+        UUID eventId = UUID.randomUUID();
+        EventMetadata metadata = EventMetadata.of(eventId, CommandMetadata.create(), Instant.now());
+        ReactionEvent<String> event = new ReactionEvent<>(7, StreamId.of("todo", "a"), EventNumber.FIRST, "e", metadata);
+        ReactionEvent<String> redelivered = new ReactionEvent<>(7, StreamId.of("todo", "a"), EventNumber.FIRST, "e", metadata);
+        assertThat(event.idempotencyKey("notify")).isEqualTo(redelivered.idempotencyKey("notify"))
+                .isNotEqualTo(event.idempotencyKey("archive"))
+                .contains(eventId.toString());
+    }
+}
