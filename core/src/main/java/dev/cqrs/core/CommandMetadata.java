@@ -25,6 +25,14 @@ public record CommandMetadata(
 
     /** The longest idempotency key accepted, in characters. */
     public static final int MAX_IDEMPOTENCY_KEY_LENGTH = 200;
+    /** The longest {@code initiatedBy} accepted, in characters. */
+    public static final int MAX_INITIATED_BY_LENGTH = 200;
+    /** At most this many headers. */
+    public static final int MAX_HEADERS = 32;
+    /** The longest header name, in characters. */
+    public static final int MAX_HEADER_NAME_LENGTH = 100;
+    /** The longest header value, in characters. */
+    public static final int MAX_HEADER_VALUE_LENGTH = 2_000;
 
     public CommandMetadata {
         Objects.requireNonNull(correlationId, "correlationId");
@@ -32,7 +40,25 @@ public record CommandMetadata(
         Objects.requireNonNull(initiatedBy, "initiatedBy");
         Objects.requireNonNull(idempotencyKey, "idempotencyKey");
         idempotencyKey.ifPresent(k -> StreamId.checkName("idempotency key", k, MAX_IDEMPOTENCY_KEY_LENGTH));
+        initiatedBy.ifPresent(who -> StreamId.checkName("initiatedBy", who, MAX_INITIATED_BY_LENGTH));
         headers = Map.copyOf(headers);
+        if (headers.size() > MAX_HEADERS) {
+            throw new StreamId.InvalidNameException("at most " + MAX_HEADERS + " headers, got " + headers.size());
+        }
+        headers.forEach((name, value) -> {
+            StreamId.checkName("header name", name, MAX_HEADER_NAME_LENGTH);
+            checkHeaderValue(name, value);
+        });
+    }
+
+    private static void checkHeaderValue(String name, String value) {
+        if (value.length() > MAX_HEADER_VALUE_LENGTH) {
+            throw new StreamId.InvalidNameException("header '" + name + "' is " + value.length()
+                    + " characters long; the limit is " + MAX_HEADER_VALUE_LENGTH);
+        }
+        if (value.indexOf(0) >= 0) {
+            throw new StreamId.InvalidNameException("header '" + name + "' must not contain NUL characters");
+        }
     }
 
     /** A new correlation id and nothing else. */
