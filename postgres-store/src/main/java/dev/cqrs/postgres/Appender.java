@@ -1,0 +1,261 @@
+package dev.cqrs.postgres;
+
+import dev.cqrs.core.AppendResult;
+import dev.cqrs.core.CommandMetadata;
+import dev.cqrs.core.EventNumber;
+import dev.cqrs.core.Precondition;
+import dev.cqrs.core.PreconditionFailed;
+import dev.cqrs.core.PreconditionFailedException;
+import dev.cqrs.core.StreamId;
+import dev.cqrs.core.Version;
+import dev.cqrs.core.codec.EncodedEvent;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Appends events to a stream in one SQL statement, run in autocommit, so one round trip and one
+ * commit: read the stream's version, check the precondition and the idempotency key, insert the
+ * events, record the key, and NOTIFY, all atomically.
+ *
+ * <p>The events insert is the transaction's first write, so the transaction id (and with it the
+ * global position) is taken after the statement's snapshot saw every earlier append of the stream.
+ * That is what keeps per-stream order and global order in agreement: do not add a write before it.
+ */
+final class Appender {
+
+    private static final Logger log = LoggerFactory.getLogger(Appender.class);
+
+    /** The most events one append may hold; the global position keeps 16 bits for the index. */
+    static final int MAX_EVENTS_PER_APPEND = 10_000;
+    /** Appends without a precondition retry a lost race this often before giving up. */
+    private static final int UNCONDITIONAL_ATTEMPTS = 20;
+
+    private final DataSource pool;
+    private final String schema;
+    private final Optional<String> notifyChannel;
+    private final int maxPayloadBytes;
+
+    Appender(DataSource pool, String schema, Optional<String> notifyChannel, int maxPayloadBytes) {
+        this.pool = pool;
+        this.schema = schema;
+        this.notifyChannel = notifyChannel;
+        this.maxPayloadBytes = maxPayloadBytes;
+    }
+
+    AppendResult append(StreamId stream, List<EncodedEvent> events, Optional<Precondition> precondition,
+                        CommandMetadata metadata) {
+        check(stream, events);
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return appendOnce(stream, events, precondition, metadata);
+            } catch (SQLException e) {
+                if (SqlFailures.isUniqueViolation(e, "idempotency_keys_pkey")) {
+                    return earlierAppend(metadata.idempotencyKey().orElseThrow())
+                            .orElseThrow(() -> SqlFailures.appendFailed(stream.toString(), e));
+                }
+                if (!SqlFailures.isUniqueViolation(e, "events_stream_sequence")) {
+                    throw SqlFailures.appendFailed(stream.toString(), e);
+                }
+                // Another append to the stream committed between our read of its version and our insert.
+                Optional<AppendResult> earlier = metadata.idempotencyKey().flatMap(this::earlierAppend);
+                if (earlier.isPresent()) {
+                    return earlier.get();
+                }
+                if (precondition.isPresent()) {
+                    throw new PreconditionFailedException(
+                            new PreconditionFailed(stream, precondition.get(), currentVersion(stream)));
+                }
+                if (attempt >= UNCONDITIONAL_ATTEMPTS) {
+                    throw SqlFailures.appendFailed(stream.toString(), e);
+                }
+                log.debug("Lost a race appending to {} without a precondition; trying again", stream);
+            }
+        }
+    }
+
+    private void check(StreamId stream, List<EncodedEvent> events) {
+        if (events.isEmpty()) {
+            throw new IllegalArgumentException("nothing to append to " + stream + ": the event list is empty");
+        }
+        if (events.size() > MAX_EVENTS_PER_APPEND) {
+            throw new IllegalArgumentException("an append holds at most " + MAX_EVENTS_PER_APPEND + " events; "
+                    + stream + " got " + events.size());
+        }
+        for (EncodedEvent event : events) {
+            StreamId.checkName("event type", event.eventType(), StreamId.MAX_TYPE_LENGTH);
+            StreamId.checkName("content type", event.contentType(), StreamId.MAX_TYPE_LENGTH);
+            if (event.payload().length > maxPayloadBytes) {
+                throw new IllegalArgumentException("the " + event.eventType() + " event for " + stream + " is "
+                        + event.payload().length + " bytes; the limit is " + maxPayloadBytes + " bytes per event");
+            }
+        }
+    }
+
+    private AppendResult appendOnce(StreamId stream, List<EncodedEvent> events, Optional<Precondition> precondition,
+                                    CommandMetadata metadata) throws SQLException {
+        try (Connection connection = pool.getConnection()) {
+            return appendWith(connection, stream, events, precondition, metadata);
+        }
+    }
+
+    /**
+     * The append statement on a given connection: in autocommit it is the whole append; in a transaction
+     * (as tests use it, to hold commits back) the caller commits. The statement must be the
+     * transaction's first write.
+     */
+    AppendResult appendWith(Connection connection, StreamId stream, List<EncodedEvent> events,
+                            Optional<Precondition> precondition, CommandMetadata metadata) throws SQLException {
+        Optional<String> key = metadata.idempotencyKey();
+        String sql = sql(precondition, key.isPresent());
+        int n = events.size();
+        String[] types = new String[n];
+        String[] contentTypes = new String[n];
+        byte[][] payloads = new byte[n][];
+        UUID[] eventIds = new UUID[n];
+        for (int i = 0; i < n; i++) {
+            EncodedEvent event = events.get(i);
+            types[i] = event.eventType();
+            contentTypes[i] = event.contentType();
+            payloads[i] = event.payload();
+            eventIds[i] = UUID.randomUUID();
+        }
+        try (PreparedStatement ps = connection.prepareStatement(sql)) {
+            int p = 1;
+            ps.setString(p++, stream.aggregateType());
+            ps.setString(p++, stream.aggregateId());
+            if (key.isPresent()) {
+                ps.setString(p++, key.get());
+            }
+            ps.setString(p++, stream.aggregateType());
+            ps.setString(p++, stream.aggregateId());
+            ps.setObject(p++, metadata.correlationId());
+            ps.setObject(p++, metadata.causationId().orElse(null));
+            ps.setString(p++, metadata.initiatedBy().orElse(null));
+            ps.setArray(p++, Rows.headerArray(connection, metadata));
+            ps.setArray(p++, connection.createArrayOf("text", types));
+            ps.setArray(p++, connection.createArrayOf("text", contentTypes));
+            ps.setArray(p++, connection.createArrayOf("bytea", payloads));
+            ps.setArray(p++, connection.createArrayOf("uuid", eventIds));
+            if (precondition.orElse(null) instanceof Precondition.ExpectedVersion(Version.Number expected)) {
+                ps.setLong(p++, expected.asLong());
+            }
+            if (key.isPresent()) {
+                ps.setString(p++, key.get());
+                ps.setString(p++, stream.aggregateType());
+                ps.setString(p++, stream.aggregateId());
+            }
+            if (notifyChannel.isPresent()) {
+                ps.setString(p++, notifyChannel.get());
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                long inserted = rs.getLong(1);
+                if (inserted == n) {
+                    return new AppendResult(stream, EventNumber.of(rs.getLong(2)), EventNumber.of(rs.getLong(3)),
+                            rs.getLong(4), rs.getLong(5), false);
+                }
+                long version = rs.getLong(6);
+                Optional<Version> current = rs.wasNull() ? Optional.empty() : Optional.of(Version.of(version));
+                if (key.isPresent()) {
+                    Optional<AppendResult> earlier = earlierAppend(key.get());
+                    if (earlier.isPresent()) {
+                        return earlier.get();
+                    }
+                }
+                throw new PreconditionFailedException(new PreconditionFailed(stream,
+                        precondition.orElseThrow(() -> new IllegalStateException("no row appended to " + stream)),
+                        current));
+            }
+        }
+    }
+
+    /**
+     * The statement for one kind of precondition, with or without an idempotency key. Parameters, in
+     * order: type, id, [key], type, id, correlation, causation, initiated by, headers, event types,
+     * content types, payloads, event ids, [expected version], [key, type, id], [channel].
+     */
+    private String sql(Optional<Precondition> precondition, boolean withKey) {
+        String condition = switch (precondition.orElse(null)) {
+            case null -> "true";
+            case Precondition.New n -> "current.version IS NULL";
+            case Precondition.Exists e -> "current.version IS NOT NULL";
+            case Precondition.ExpectedVersion(Version.Initial i) -> "current.version IS NULL";
+            case Precondition.ExpectedVersion(Version.Number v) -> "current.version = ?::bigint";
+        };
+        StringBuilder sql = new StringBuilder(1_200)
+                .append("WITH current AS (SELECT max(sequence) AS version FROM ").append(schema)
+                .append(".events WHERE aggregate_type = ? AND aggregate_id = ?)");
+        if (withKey) {
+            sql.append(", earlier AS (SELECT 1 FROM ").append(schema)
+                    .append(".idempotency_keys WHERE idempotency_key = ?)");
+        }
+        sql.append(", inserted AS (INSERT INTO ").append(schema).append(".events (global_position, aggregate_type,"
+                        + " aggregate_id, sequence, event_type, content_type, payload, event_id, correlation_id,"
+                        + " causation_id, initiated_by, headers)"
+                        + " SELECT (pg_current_xact_id()::text::bigint << 16) + e.ord - 1, ?::text, ?::text,"
+                        + " coalesce(current.version, 0) + e.ord, e.event_type, e.content_type, e.payload, e.event_id,"
+                        + " ?::uuid, ?::uuid, ?::text, ?::text[]"
+                        + " FROM current, unnest(?::text[], ?::text[], ?::bytea[], ?::uuid[]) WITH ORDINALITY"
+                        + " AS e(event_type, content_type, payload, event_id, ord)"
+                        + " WHERE ").append(condition);
+        if (withKey) {
+            sql.append(" AND NOT EXISTS (SELECT 1 FROM earlier)");
+        }
+        sql.append(" RETURNING global_position, sequence)");
+        if (withKey) {
+            sql.append(", kept AS (INSERT INTO ").append(schema).append(".idempotency_keys (idempotency_key,"
+                    + " aggregate_type, aggregate_id, first_sequence, last_sequence, first_position, last_position)"
+                    + " SELECT ?::text, ?::text, ?::text, min(sequence), max(sequence), min(global_position), max(global_position)"
+                    + " FROM inserted HAVING count(*) > 0)");
+        }
+        if (notifyChannel.isPresent()) {
+            sql.append(", notified AS (SELECT pg_notify(?::text, '') FROM (SELECT 1 FROM inserted LIMIT 1) AS any_row)");
+        }
+        sql.append(" SELECT count(*), min(sequence), max(sequence), min(global_position), max(global_position),"
+                + " (SELECT version FROM current)");
+        if (notifyChannel.isPresent()) {
+            sql.append(", (SELECT count(*) FROM notified)");
+        }
+        return sql.append(" FROM inserted").toString();
+    }
+
+    Optional<AppendResult> earlierAppend(String idempotencyKey) {
+        String sql = "SELECT aggregate_type, aggregate_id, first_sequence, last_sequence, first_position, last_position"
+                + " FROM " + schema + ".idempotency_keys WHERE idempotency_key = ?";
+        try (Connection connection = pool.getConnection(); PreparedStatement ps = connection.prepareStatement(sql)) {
+            ps.setString(1, idempotencyKey);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return Optional.empty();
+                }
+                return Optional.of(new AppendResult(StreamId.of(rs.getString(1), rs.getString(2)),
+                        EventNumber.of(rs.getLong(3)), EventNumber.of(rs.getLong(4)), rs.getLong(5), rs.getLong(6), true));
+            }
+        } catch (SQLException e) {
+            throw SqlFailures.readFailed("looking up idempotency key '" + idempotencyKey + "'", e);
+        }
+    }
+
+    Optional<Version> currentVersion(StreamId stream) {
+        String sql = "SELECT max(sequence) FROM " + schema + ".events WHERE aggregate_type = ? AND aggregate_id = ?";
+        try (Connection connection = pool.getConnection(); PreparedStatement ps = connection.prepareStatement(sql)) {
+            ps.setString(1, stream.aggregateType());
+            ps.setString(2, stream.aggregateId());
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                long version = rs.getLong(1);
+                return rs.wasNull() ? Optional.empty() : Optional.of(Version.of(version));
+            }
+        } catch (SQLException e) {
+            throw SqlFailures.readFailed("reading the version of " + stream, e);
+        }
+    }
+}

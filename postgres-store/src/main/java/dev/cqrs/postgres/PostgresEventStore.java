@@ -1,0 +1,294 @@
+package dev.cqrs.postgres;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.cqrs.core.EventStore;
+import dev.cqrs.core.EventStoreException;
+import dev.cqrs.core.SnapshotStore;
+import dev.cqrs.core.StreamId;
+import dev.cqrs.core.codec.EventCodec;
+import dev.cqrs.core.codec.StateCodec;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.regex.Pattern;
+import javax.sql.DataSource;
+import org.flywaydb.core.Flyway;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * An event store in one PostgreSQL schema: the event streams of every aggregate type, their
+ * snapshots, the global log that the outbox relay reads, and idempotency keys.
+ *
+ * <pre>{@code
+ * try (PostgresEventStore store = PostgresEventStore.builder(jdbcUrl, user, password).schema("cqrs").build()) {
+ *     EventStore<TodoEvent> todos = store.events("todo", codec);
+ *     ...
+ * }
+ * }</pre>
+ *
+ * <p>{@link #build} applies the schema's migrations (Flyway, history table {@code cqrs_schema_history})
+ * unless told not to, and checks that the stored positions fit the server (see {@link GlobalLog}).
+ * Appends are single autocommitted statements: a precondition is checked atomically with the write,
+ * and a broken connection leaves nothing half-written.
+ */
+public final class PostgresEventStore implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(PostgresEventStore.class);
+    private static final Pattern SCHEMA_NAME = Pattern.compile("[a-z_][a-z0-9_]{0,50}");
+
+    /** The default largest payload of one event, in bytes: fits Kafka's default 1 MiB record limit with room for headers. */
+    public static final int DEFAULT_MAX_PAYLOAD_BYTES = 1_000_000;
+
+    private final HikariDataSource pool;
+    private final String schema;
+    private final String channel;
+    private final int snapshotsKept;
+    private final Appender appender;
+    private final GlobalLog globalLog;
+
+    private PostgresEventStore(Builder b) {
+        this.schema = b.schema;
+        this.channel = b.schema + "_events_appended";
+        this.snapshotsKept = b.snapshotsKept;
+        HikariConfig config = new HikariConfig();
+        config.setJdbcUrl(b.jdbcUrl);
+        config.setUsername(b.user);
+        config.setPassword(b.password);
+        config.setMaximumPoolSize(b.poolSize);
+        config.setPoolName("cqrs-store-" + b.schema);
+        config.setConnectionTimeout(b.connectionTimeout.toMillis());
+        config.setInitializationFailTimeout(b.connectionTimeout.toMillis());
+        config.addDataSourceProperty("ApplicationName", "cqrs-store");
+        config.addDataSourceProperty("tcpKeepAlive", "true");
+        try {
+            this.pool = new HikariDataSource(config);
+        } catch (RuntimeException e) {
+            throw new EventStoreException("cannot connect to PostgreSQL at " + b.jdbcUrl + " as " + b.user + ": "
+                    + rootMessage(e), e);
+        }
+        try {
+            if (b.migrate) {
+                migrate();
+            }
+            checkPositionsFitTheServer();
+        } catch (RuntimeException e) {
+            pool.close();
+            throw e;
+        }
+        this.appender = new Appender(pool, schema, b.notifyOnAppend ? Optional.of(channel) : Optional.empty(),
+                b.maxPayloadBytes);
+        this.globalLog = new GlobalLog(pool, schema);
+    }
+
+    /** A store at this JDBC URL (e.g. {@code jdbc:postgresql://localhost:5432/app}), with its own connection pool. */
+    public static Builder builder(String jdbcUrl, String user, String password) {
+        return new Builder(jdbcUrl, user, password);
+    }
+
+    /** The event streams of one aggregate type, encoded with {@code codec}. */
+    public <E> EventStore<E> events(String aggregateType, EventCodec<E> codec) {
+        return new PostgresStreamStore<>(aggregateType, codec, pool, appender, schema);
+    }
+
+    /** The snapshots of one aggregate type, for states of {@code stateSchemaVersion}. */
+    public <S> SnapshotStore<S> snapshots(String aggregateType, int stateSchemaVersion, StateCodec<S> codec) {
+        return new PostgresSnapshotStore<>(aggregateType, stateSchemaVersion, codec, pool, schema, snapshotsKept);
+    }
+
+    /** Every committed event, in log order: what the outbox relay publishes. */
+    public GlobalLog globalLog() {
+        return globalLog;
+    }
+
+    /** A new listener for appends; close it when done. */
+    public AppendNotifications listenForAppends() {
+        return new AppendNotifications(pool, channel);
+    }
+
+    /**
+     * The ids of the aggregates of one type, in id order, after {@code after} (exclusive): stable keyset
+     * paging, whatever is appended meanwhile.
+     */
+    public List<String> aggregateIds(String aggregateType, Optional<String> after, int limit) {
+        StreamId.checkName("aggregate type", aggregateType, StreamId.MAX_TYPE_LENGTH);
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit must be at least 1: " + limit);
+        }
+        String sql = "SELECT aggregate_id FROM " + schema + ".events WHERE aggregate_type = ? AND sequence = 1"
+                + " AND aggregate_id > ? ORDER BY aggregate_id COLLATE \"C\" LIMIT ?";
+        try (Connection connection = pool.getConnection(); PreparedStatement ps = connection.prepareStatement(sql)) {
+            ps.setString(1, aggregateType);
+            ps.setString(2, after.orElse(""));
+            ps.setInt(3, limit);
+            try (ResultSet rs = ps.executeQuery()) {
+                List<String> ids = new ArrayList<>();
+                while (rs.next()) {
+                    ids.add(rs.getString(1));
+                }
+                return ids;
+            }
+        } catch (SQLException e) {
+            throw SqlFailures.readFailed("listing " + aggregateType + " aggregates", e);
+        }
+    }
+
+    /** Whether the database answers now: for readiness checks. */
+    public boolean isAvailable() {
+        try (Connection connection = pool.getConnection()) {
+            return connection.isValid(2);
+        } catch (SQLException e) {
+            return false;
+        }
+    }
+
+    /** The store's connection pool, for components that share its database (e.g. the relay's lock). */
+    public DataSource dataSource() {
+        return pool;
+    }
+
+    public String schema() {
+        return schema;
+    }
+
+    private void migrate() {
+        var result = Flyway.configure()
+                .dataSource(pool)
+                .schemas(schema)
+                .defaultSchema(schema)
+                .createSchemas(true)
+                .table("cqrs_schema_history")
+                .locations("classpath:dev/cqrs/postgres/migration")
+                .load()
+                .migrate();
+        log.info("Event store schema {} is at version {} ({} migration(s) applied)", schema,
+                result.targetSchemaVersion, result.migrationsExecuted);
+    }
+
+    /**
+     * Positions embed transaction ids. A database restored into another cluster (pg_dump) restarts
+     * transaction ids lower, which would put new events before old ones; refuse to run on it.
+     */
+    private void checkPositionsFitTheServer() {
+        String sql = "SELECT coalesce(max(global_position) >> 16, 0), pg_snapshot_xmax(pg_current_snapshot())::text::bigint"
+                + " FROM " + schema + ".events";
+        try (Connection connection = pool.getConnection(); PreparedStatement ps = connection.prepareStatement(sql);
+             ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            long newestTransaction = rs.getLong(1);
+            long nextTransaction = rs.getLong(2);
+            if (newestTransaction >= nextTransaction) {
+                throw new EventStoreException("the events in schema " + schema + " were written by transaction "
+                        + newestTransaction + ", but this server's transaction ids are only at " + nextTransaction
+                        + ": the database was probably restored into another cluster. New events would sort before old"
+                        + " ones; advance the server's transaction ids past it (pg_resetwal -x) before starting");
+            }
+        } catch (SQLException e) {
+            throw SqlFailures.readFailed("checking the event store's positions", e);
+        }
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null) {
+            root = root.getCause();
+        }
+        return root.getMessage();
+    }
+
+    @Override
+    public void close() {
+        pool.close();
+    }
+
+    /** Configures a {@link PostgresEventStore}. */
+    public static final class Builder {
+        private final String jdbcUrl;
+        private final String user;
+        private final String password;
+        private String schema = "cqrs";
+        private int poolSize = 10;
+        private int snapshotsKept = 3;
+        private boolean notifyOnAppend = true;
+        private boolean migrate = true;
+        private int maxPayloadBytes = DEFAULT_MAX_PAYLOAD_BYTES;
+        private Duration connectionTimeout = Duration.ofSeconds(10);
+
+        private Builder(String jdbcUrl, String user, String password) {
+            this.jdbcUrl = Objects.requireNonNull(jdbcUrl, "jdbcUrl");
+            this.user = Objects.requireNonNull(user, "user");
+            this.password = Objects.requireNonNull(password, "password");
+        }
+
+        /** The schema holding the store's tables (default {@code cqrs}): lower-case letters, digits and {@code _}. */
+        public Builder schema(String schema) {
+            if (!SCHEMA_NAME.matcher(schema).matches()) {
+                throw new IllegalArgumentException("schema name '" + schema
+                        + "' must be 1-51 lower-case letters, digits or _ and not start with a digit");
+            }
+            this.schema = schema;
+            return this;
+        }
+
+        /** Connections in the pool (default 10). */
+        public Builder poolSize(int poolSize) {
+            if (poolSize < 1) {
+                throw new IllegalArgumentException("pool size must be at least 1: " + poolSize);
+            }
+            this.poolSize = poolSize;
+            return this;
+        }
+
+        /** Snapshots kept per aggregate (default 3). */
+        public Builder snapshotsKept(int kept) {
+            if (kept < 1) {
+                throw new IllegalArgumentException("at least one snapshot must be kept: " + kept);
+            }
+            this.snapshotsKept = kept;
+            return this;
+        }
+
+        /** Whether appends NOTIFY listeners (default true); without, readers of the log must poll. */
+        public Builder notifyOnAppend(boolean notify) {
+            this.notifyOnAppend = notify;
+            return this;
+        }
+
+        /** Whether {@link #build} applies migrations (default true). */
+        public Builder migrate(boolean migrate) {
+            this.migrate = migrate;
+            return this;
+        }
+
+        /** The largest payload of one event, in bytes (default {@value #DEFAULT_MAX_PAYLOAD_BYTES}). */
+        public Builder maxPayloadBytes(int bytes) {
+            if (bytes < 1) {
+                throw new IllegalArgumentException("the payload limit must be positive: " + bytes);
+            }
+            this.maxPayloadBytes = bytes;
+            return this;
+        }
+
+        /** How long to wait for a connection (default 10 s). */
+        public Builder connectionTimeout(Duration timeout) {
+            this.connectionTimeout = Objects.requireNonNull(timeout, "timeout");
+            return this;
+        }
+
+        /**
+         * Connects, migrates and checks the store.
+         *
+         * @throws EventStoreException when the database cannot be reached or is not usable
+         */
+        public PostgresEventStore build() {
+            return new PostgresEventStore(this);
+        }
+    }
+}

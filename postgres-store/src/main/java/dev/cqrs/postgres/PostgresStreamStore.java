@@ -1,0 +1,122 @@
+package dev.cqrs.postgres;
+
+import dev.cqrs.core.AppendResult;
+import dev.cqrs.core.Before;
+import dev.cqrs.core.CommandMetadata;
+import dev.cqrs.core.EventNumber;
+import dev.cqrs.core.EventStore;
+import dev.cqrs.core.EventStoreException;
+import dev.cqrs.core.Precondition;
+import dev.cqrs.core.Since;
+import dev.cqrs.core.StreamId;
+import dev.cqrs.core.Version;
+import dev.cqrs.core.VersionedEventWithMetadata;
+import dev.cqrs.core.codec.CodecException;
+import dev.cqrs.core.codec.EncodedEvent;
+import dev.cqrs.core.codec.EventCodec;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import javax.sql.DataSource;
+
+/** The streams of one aggregate type, encoded and decoded with its codec. */
+final class PostgresStreamStore<E> implements EventStore<E> {
+
+    private final String aggregateType;
+    private final EventCodec<E> codec;
+    private final DataSource pool;
+    private final Appender appender;
+    private final String forwardSql;
+    private final String backwardSql;
+
+    PostgresStreamStore(String aggregateType, EventCodec<E> codec, DataSource pool, Appender appender, String schema) {
+        this.aggregateType = StreamId.checkName("aggregate type", aggregateType, StreamId.MAX_TYPE_LENGTH);
+        this.codec = Objects.requireNonNull(codec, "codec");
+        this.pool = pool;
+        this.appender = appender;
+        String select = "SELECT sequence, " + Rows.METADATA_COLUMNS + " FROM " + schema
+                + ".events WHERE aggregate_type = ? AND aggregate_id = ? ";
+        this.forwardSql = select + "AND sequence > ? ORDER BY sequence LIMIT ?";
+        this.backwardSql = select + "AND sequence < ? ORDER BY sequence DESC LIMIT ?";
+    }
+
+    @Override
+    public String aggregateType() {
+        return aggregateType;
+    }
+
+    @Override
+    public List<VersionedEventWithMetadata<E>> readEvents(String aggregateId, Since since, int maxCount) {
+        return read(StreamId.of(aggregateType, aggregateId), forwardSql, since.afterNumber(), maxCount);
+    }
+
+    @Override
+    public List<VersionedEventWithMetadata<E>> readEventsBackward(String aggregateId, Before before, int maxCount) {
+        return read(StreamId.of(aggregateType, aggregateId), backwardSql, before.beforeNumber(), maxCount);
+    }
+
+    private List<VersionedEventWithMetadata<E>> read(StreamId stream, String sql, long bound, int maxCount) {
+        if (maxCount < 0) {
+            throw new IllegalArgumentException("maxCount must not be negative: " + maxCount);
+        }
+        if (maxCount == 0) {
+            return List.of();
+        }
+        try (Connection connection = pool.getConnection(); PreparedStatement ps = connection.prepareStatement(sql)) {
+            ps.setString(1, stream.aggregateType());
+            ps.setString(2, stream.aggregateId());
+            ps.setLong(3, bound);
+            ps.setInt(4, maxCount);
+            ps.setFetchSize(Math.min(maxCount, 1_000));
+            try (ResultSet rs = ps.executeQuery()) {
+                List<VersionedEventWithMetadata<E>> events = new ArrayList<>();
+                while (rs.next()) {
+                    EventNumber sequence = EventNumber.of(rs.getLong(1));
+                    events.add(new VersionedEventWithMetadata<>(sequence,
+                            decode(stream, sequence, rs.getString(8), rs.getString(9), rs.getBytes(10)),
+                            Rows.metadata(rs, 2)));
+                }
+                return events;
+            }
+        } catch (SQLException e) {
+            throw SqlFailures.readFailed("reading " + stream, e);
+        }
+    }
+
+    private E decode(StreamId stream, EventNumber sequence, String eventType, String contentType, byte[] payload) {
+        try {
+            return codec.decode(new EncodedEvent(eventType, contentType, payload));
+        } catch (CodecException e) {
+            throw new EventStoreException("event " + sequence + " of " + stream + " (" + eventType + ", " + contentType
+                    + ") cannot be decoded: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public Optional<Version> currentVersion(String aggregateId) {
+        return appender.currentVersion(StreamId.of(aggregateType, aggregateId));
+    }
+
+    @Override
+    public AppendResult append(String aggregateId, List<? extends E> events, Optional<Precondition> precondition,
+                               CommandMetadata metadata) {
+        StreamId stream = StreamId.of(aggregateType, aggregateId);
+        Objects.requireNonNull(precondition, "precondition");
+        Objects.requireNonNull(metadata, "metadata");
+        List<EncodedEvent> encoded = new ArrayList<>(events.size());
+        for (E event : events) {
+            encoded.add(codec.encode(Objects.requireNonNull(event, "event")));
+        }
+        return appender.append(stream, encoded, precondition, metadata);
+    }
+
+    @Override
+    public Optional<AppendResult> findAppend(String idempotencyKey) {
+        return appender.earlierAppend(idempotencyKey);
+    }
+}
