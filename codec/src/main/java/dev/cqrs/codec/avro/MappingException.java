@@ -21,7 +21,7 @@ final class MappingException extends RuntimeException {
 
     /** The same problem, one level further out: inside {@code field} (a name, or {@code [i]}). */
     MappingException within(String field) {
-        return new MappingException(path.isEmpty() ? field : field.startsWith("[") || path.startsWith("[")
-                ? field + path : field + "." + path, problem);
+        String joined = path.isEmpty() ? field : path.startsWith("[") ? field + path : field + "." + path;
+        return new MappingException(joined, problem);
     }
 }
