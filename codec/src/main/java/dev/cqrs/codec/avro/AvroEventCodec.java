@@ -21,6 +21,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.apache.avro.Schema;
@@ -383,20 +384,30 @@ public final class AvroEventCodec<E extends Event> implements EventCodec<E> {
         if (id != null) {
             return id;
         }
-        String subject = writer.subject();
-        int registered;
+        // One registration per type even when many threads start at once (a lock, not a monitor: virtual threads).
+        writer.registering.lock();
         try {
-            registered = registry.register(subject, writer.mapping.schema());
-        } catch (SchemaRegistryException e) {
-            if (e.isRetriable()) {
-                throw e;
+            id = writer.schemaId;
+            if (id != null) {
+                return id;
             }
-            throw new CodecException("cannot encode event '" + writer.eventType + "': its schema (subject '" + subject
-                    + "') was refused: " + e.getMessage(), e);
+            String subject = writer.subject();
+            int registered;
+            try {
+                registered = registry.register(subject, writer.mapping.schema());
+            } catch (SchemaRegistryException e) {
+                if (e.isRetriable()) {
+                    throw e;
+                }
+                throw new CodecException("cannot encode event '" + writer.eventType + "': its schema (subject '" + subject
+                        + "') was refused: " + e.getMessage(), e);
+            }
+            writer.schemaId = registered;
+            log.info("Avro schema of event '{}' has id {} (subject '{}')", writer.eventType, registered, subject);
+            return registered;
+        } finally {
+            writer.registering.unlock();
         }
-        writer.schemaId = registered;
-        log.info("Avro schema of event '{}' has id {} (subject '{}')", writer.eventType, registered, subject);
-        return registered;
     }
 
     private static Scratch scratch() {
@@ -415,8 +426,9 @@ public final class AvroEventCodec<E extends Event> implements EventCodec<E> {
     private static final class EventWriter {
         final String eventType;
         final RecordMapping mapping;
-        /** Null until registered; ids never change for a (subject, schema), so a race only registers twice. */
+        /** Null until registered; then the id never changes. */
         volatile Integer schemaId;
+        final ReentrantLock registering = new ReentrantLock();
 
         EventWriter(String eventType, RecordMapping mapping) {
             this.eventType = eventType;
