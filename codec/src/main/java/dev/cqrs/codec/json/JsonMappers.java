@@ -2,6 +2,7 @@ package dev.cqrs.codec.json;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
@@ -30,10 +31,27 @@ final class JsonMappers {
     private JsonMappers() {
     }
 
-    /** Jackson's message without the source excerpt it appends, which may hold a whole payload. */
+    /**
+     * Jackson's message with the path of the value (e.g. {@code lines[0].quantity}) and its line and
+     * column, but without the source excerpt Jackson may append, which could hold a whole payload.
+     */
     static String reason(JsonProcessingException e) {
-        String message = e.getOriginalMessage();
-        return e.getLocation() == null ? message
-                : message + " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")";
+        StringBuilder reason = new StringBuilder(e.getOriginalMessage());
+        if (e instanceof JsonMappingException mapping && !mapping.getPath().isEmpty()) {
+            StringBuilder path = new StringBuilder();
+            for (JsonMappingException.Reference step : mapping.getPath()) {
+                if (step.getFieldName() != null) {
+                    path.append(path.isEmpty() ? "" : ".").append(step.getFieldName());
+                } else if (step.getIndex() >= 0) {
+                    path.append('[').append(step.getIndex()).append(']');
+                }
+            }
+            reason.append(" at '").append(path).append('\'');
+        }
+        if (e.getLocation() != null) {
+            reason.append(" (line ").append(e.getLocation().getLineNr()).append(", column ")
+                    .append(e.getLocation().getColumnNr()).append(')');
+        }
+        return reason.toString();
     }
 }

@@ -127,7 +127,12 @@ class JsonEventCodecTest {
         assertThatThrownBy(() -> codec.decode(json("OrderPlaced", nullQuantity)))
                 .isInstanceOf(CodecException.class)
                 .hasMessageContaining("'OrderPlaced'")
-                .hasMessageContaining("null");
+                .hasMessageContaining("Cannot map `null` into type `int`")
+                .hasMessageContaining("at 'lines[0].quantity'");
+        assertThatThrownBy(() -> codec.decode(json("OrderPlaced", nullQuantity.replace("\"quantity\":null,", ""))))
+                .isInstanceOf(CodecException.class)
+                .hasMessageContaining("'OrderPlaced'")
+                .hasMessageContaining("at 'lines[0].quantity'");
     }
 
     @Test
