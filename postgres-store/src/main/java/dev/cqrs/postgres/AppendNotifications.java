@@ -4,7 +4,6 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import javax.sql.DataSource;
 import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
 import org.slf4j.Logger;
@@ -16,19 +15,24 @@ import org.slf4j.LoggerFactory;
  * and should still poll now and then, since a lost connection loses the notifications sent meanwhile
  * ({@link #await} returns {@code true} after reconnecting, for that reason).
  *
- * <p>Not thread-safe: one waiter per instance. Holds one connection of the pool until closed.
+ * <p>Not thread-safe: one waiter per instance. Holds a connection of its own until closed.
  */
 public final class AppendNotifications implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(AppendNotifications.class);
 
-    private final DataSource pool;
+    /** Opens a connection outside the pool: LISTEN is session state. */
+    interface Sessions {
+        Connection open() throws SQLException;
+    }
+
+    private final Sessions sessions;
     private final String channel;
     private Connection connection;
     private volatile boolean closed;
 
-    AppendNotifications(DataSource pool, String channel) {
-        this.pool = pool;
+    AppendNotifications(Sessions sessions, String channel) {
+        this.sessions = sessions;
         this.channel = channel;
     }
 
@@ -60,7 +64,7 @@ public final class AppendNotifications implements AutoCloseable {
     }
 
     private void connect() throws SQLException {
-        Connection fresh = pool.getConnection();
+        Connection fresh = sessions.open();
         try (Statement statement = fresh.createStatement()) {
             statement.execute("LISTEN " + channel);
         } catch (SQLException e) {

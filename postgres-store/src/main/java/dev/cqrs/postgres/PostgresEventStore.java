@@ -48,6 +48,7 @@ public final class PostgresEventStore implements AutoCloseable {
     public static final int DEFAULT_MAX_PAYLOAD_BYTES = 1_000_000;
 
     private final HikariDataSource pool;
+    private final org.postgresql.ds.PGSimpleDataSource sessions;
     private final String schema;
     private final String channel;
     private final int snapshotsKept;
@@ -68,6 +69,13 @@ public final class PostgresEventStore implements AutoCloseable {
         config.setInitializationFailTimeout(b.connectionTimeout.toMillis());
         config.addDataSourceProperty("ApplicationName", "cqrs-store");
         config.addDataSourceProperty("tcpKeepAlive", "true");
+        this.sessions = new org.postgresql.ds.PGSimpleDataSource();
+        sessions.setURL(b.jdbcUrl);
+        sessions.setUser(b.user);
+        sessions.setPassword(b.password);
+        sessions.setApplicationName("cqrs-session");
+        sessions.setTcpKeepAlive(true);
+        sessions.setConnectTimeout((int) Math.max(1, b.connectionTimeout.toSeconds()));
         try {
             this.pool = new HikariDataSource(config);
         } catch (RuntimeException e) {
@@ -110,7 +118,15 @@ public final class PostgresEventStore implements AutoCloseable {
 
     /** A new listener for appends; close it when done. */
     public AppendNotifications listenForAppends() {
-        return new AppendNotifications(pool, channel);
+        return new AppendNotifications(this::openSession, channel);
+    }
+
+    /**
+     * A connection of its own, outside the pool, for session state that must end with the session:
+     * an advisory lock, a LISTEN. Closing it ends the session and releases all of it.
+     */
+    public Connection openSession() throws SQLException {
+        return sessions.getConnection();
     }
 
     /**

@@ -1,0 +1,113 @@
+package dev.cqrs.outbox;
+
+import dev.cqrs.core.EventMetadata;
+import dev.cqrs.core.EventNumber;
+import dev.cqrs.core.RawEvent;
+import dev.cqrs.core.StreamId;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+
+/**
+ * How an event travels on Kafka: key = aggregate id (so one aggregate's events stay in one partition,
+ * in order), value = the payload bytes exactly as stored, timestamp = when it was recorded, and
+ * headers for everything else, as UTF-8 text so that any console consumer can read them.
+ */
+public final class EventRecords {
+
+    public static final String EVENT_TYPE = "cqrs-event-type";
+    public static final String CONTENT_TYPE = "cqrs-content-type";
+    public static final String AGGREGATE_TYPE = "cqrs-aggregate-type";
+    public static final String SEQUENCE = "cqrs-sequence";
+    public static final String GLOBAL_POSITION = "cqrs-global-position";
+    public static final String EVENT_ID = "cqrs-event-id";
+    public static final String CORRELATION_ID = "cqrs-correlation-id";
+    public static final String CAUSATION_ID = "cqrs-causation-id";
+    public static final String INITIATED_BY = "cqrs-initiated-by";
+    public static final String RECORDED_AT = "cqrs-recorded-at";
+    /** The prefix of the command's free headers. */
+    public static final String HEADER_PREFIX = "cqrs-h-";
+
+    private EventRecords() {
+    }
+
+    /** The record that publishes {@code event} to {@code topic}. */
+    public static ProducerRecord<String, byte[]> toRecord(String topic, RawEvent event) {
+        EventMetadata metadata = event.metadata();
+        RecordHeaders headers = new RecordHeaders();
+        add(headers, EVENT_TYPE, event.eventType());
+        add(headers, CONTENT_TYPE, event.contentType());
+        add(headers, AGGREGATE_TYPE, event.stream().aggregateType());
+        add(headers, SEQUENCE, Long.toString(event.sequence().value()));
+        add(headers, GLOBAL_POSITION, Long.toString(event.globalPosition()));
+        add(headers, EVENT_ID, metadata.eventId().toString());
+        add(headers, CORRELATION_ID, metadata.correlationId().toString());
+        metadata.causationId().ifPresent(id -> add(headers, CAUSATION_ID, id.toString()));
+        metadata.initiatedBy().ifPresent(who -> add(headers, INITIATED_BY, who));
+        add(headers, RECORDED_AT, metadata.recordedAt().toString());
+        metadata.headers().forEach((name, value) -> add(headers, HEADER_PREFIX + name, value));
+        return new ProducerRecord<>(topic, null, metadata.recordedAt().toEpochMilli(), event.stream().aggregateId(),
+                event.payload(), headers);
+    }
+
+    /**
+     * The event a record carries.
+     *
+     * @throws IllegalArgumentException when a header this format requires is missing or malformed: the
+     *                                  record was not published by the relay
+     */
+    public static RawEvent fromRecord(ConsumerRecord<String, byte[]> record) {
+        Headers headers = record.headers();
+        try {
+            Map<String, String> free = new HashMap<>();
+            for (Header header : headers) {
+                if (header.key().startsWith(HEADER_PREFIX)) {
+                    free.put(header.key().substring(HEADER_PREFIX.length()), text(header));
+                }
+            }
+            EventMetadata metadata = new EventMetadata(
+                    UUID.fromString(required(headers, EVENT_ID)),
+                    UUID.fromString(required(headers, CORRELATION_ID)),
+                    optional(headers, CAUSATION_ID).map(UUID::fromString),
+                    optional(headers, INITIATED_BY),
+                    Instant.parse(required(headers, RECORDED_AT)),
+                    free);
+            return new RawEvent(
+                    Long.parseLong(required(headers, GLOBAL_POSITION)),
+                    StreamId.of(required(headers, AGGREGATE_TYPE), record.key()),
+                    EventNumber.of(Long.parseLong(required(headers, SEQUENCE))),
+                    required(headers, EVENT_TYPE),
+                    required(headers, CONTENT_TYPE),
+                    record.value() == null ? new byte[0] : record.value(),
+                    metadata);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("record " + record.topic() + "-" + record.partition() + "@" + record.offset()
+                    + " is not an event published by the relay: " + e.getMessage(), e);
+        }
+    }
+
+    private static void add(RecordHeaders headers, String name, String value) {
+        headers.add(name, value.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static String required(Headers headers, String name) {
+        return optional(headers, name).orElseThrow(() -> new IllegalArgumentException("header " + name + " is missing"));
+    }
+
+    private static Optional<String> optional(Headers headers, String name) {
+        Header header = headers.lastHeader(name);
+        return header == null ? Optional.empty() : Optional.of(text(header));
+    }
+
+    private static String text(Header header) {
+        return header.value() == null ? "" : new String(header.value(), StandardCharsets.UTF_8);
+    }
+}

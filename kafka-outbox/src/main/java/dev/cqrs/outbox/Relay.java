@@ -1,0 +1,398 @@
+package dev.cqrs.outbox;
+
+import dev.cqrs.core.EventStoreException;
+import dev.cqrs.core.RawEvent;
+import dev.cqrs.postgres.AppendNotifications;
+import dev.cqrs.postgres.GlobalLog;
+import dev.cqrs.postgres.PostgresEventStore;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.ProducerFencedException;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The outbox relay: publishes every committed event of a {@link PostgresEventStore} to Kafka, exactly
+ * once and in order per aggregate, copying the payload bytes (it never decodes an event).
+ *
+ * <p>How exactly-once holds:
+ * <ol>
+ *   <li>One relay of a group leads (a PostgreSQL advisory lock); the others stand by and take over
+ *       when the leader's session ends.</li>
+ *   <li>The leader's producer has a fixed transactional id. {@code initTransactions} fences any older
+ *       producer with that id and settles the transaction it may have left open.</li>
+ *   <li>It then reads its checkpoint (the last published position) with {@code read_committed}.</li>
+ *   <li>Each batch of events read from the global log after the checkpoint, and the new checkpoint, go
+ *       in one Kafka transaction. A crash anywhere leaves either all of it or none of it visible.</li>
+ *   <li>The global log returns the same events in the same order after the same position, so a batch
+ *       that was lost is published again identically.</li>
+ * </ol>
+ * Any failure of Kafka is handled as a crash of the producer: a new producer, {@code initTransactions},
+ * the checkpoint read again. Database failures only pause the loop.
+ *
+ * <pre>{@code
+ * Relay relay = Relay.start(store, new RelayConfig(Map.of("bootstrap.servers", "localhost:9092")));
+ * ...
+ * relay.close(); // finishes the current transaction, releases leadership
+ * }</pre>
+ */
+public final class Relay implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(Relay.class);
+    private static final Duration LOCK_CHECK_INTERVAL = Duration.ofSeconds(2);
+
+    private final PostgresEventStore store;
+    private final GlobalLog globalLog;
+    private final RelayConfig config;
+    private final String bootstrapServers;
+    private final TopicNames topicNames;
+    private final long lockKey;
+    private final Duration kafkaTimeout;
+    private final Thread thread;
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private final CountDownLatch stopRequested = new CountDownLatch(1);
+
+    private volatile boolean stopping;
+    private volatile boolean halted;
+    private volatile RelayStatus.Role role = RelayStatus.Role.STANDBY;
+    private final AtomicReference<KafkaProducer<String, byte[]>> producer = new AtomicReference<>();
+    private final AtomicReference<LeaderLock> lock = new AtomicReference<>();
+
+    private final AtomicLong publishedPosition = new AtomicLong();
+    private final AtomicLong eventsPublished = new AtomicLong();
+    private final AtomicLong transactionsCommitted = new AtomicLong();
+    private final AtomicLong errors = new AtomicLong();
+    private volatile int lastBatchSize;
+    private volatile int largestBatchSize;
+    private volatile String lastError;
+    private volatile Instant lastPublishedAt;
+    private final RateMeter rate = new RateMeter();
+    /** Where fault tests make the relay crash; never set in production. */
+    private volatile CrashPoints crashPoints = CrashPoints.NONE;
+
+    /** The points in a publishing transaction where a fault test can crash the relay. */
+    enum Phase { BEGUN, SENT, CHECKPOINT_SENT, COMMITTED }
+
+    /** Decides, at each point of a transaction, whether the relay crashes there. */
+    interface CrashPoints {
+        CrashPoints NONE = (phase, sent) -> false;
+
+        boolean crashAt(Phase phase, int eventsSent);
+    }
+
+    /** Thrown inside the relay's thread to unwind it after a simulated crash. */
+    private static final class Crashed extends RuntimeException {
+        Crashed() {
+            super("crashed on purpose", null, false, false);
+        }
+    }
+
+    private Relay(PostgresEventStore store, RelayConfig config) {
+        this.store = store;
+        this.globalLog = store.globalLog();
+        this.config = config;
+        this.bootstrapServers = String.join(",", config.getList(RelayConfig.BOOTSTRAP_SERVERS));
+        this.topicNames = new TopicNames(config.getString(RelayConfig.TOPIC_PATTERN));
+        this.lockKey = LeaderLock.keyOf(store.schema(), config.name());
+        this.kafkaTimeout = Duration.ofMillis(config.getInt(RelayConfig.KAFKA_TIMEOUT_MS));
+        this.thread = Thread.ofPlatform().name("cqrs-relay-" + config.name()).unstarted(this::run);
+    }
+
+    /** Starts a relay of the group {@code config} names; it leads or stands by as the lock decides. */
+    public static Relay start(PostgresEventStore store, RelayConfig config) {
+        return start(store, config, CrashPoints.NONE);
+    }
+
+    /** For fault tests: a relay that crashes where {@code crashPoints} says. */
+    static Relay start(PostgresEventStore store, RelayConfig config, CrashPoints crashPoints) {
+        Relay relay = new Relay(store, config);
+        relay.crashPoints = crashPoints;
+        relay.thread.start();
+        return relay;
+    }
+
+    /** What the relay is doing now. */
+    public RelayStatus status() {
+        return new RelayStatus(role, publishedPosition.get(), eventsPublished.get(), transactionsCommitted.get(),
+                lastBatchSize, largestBatchSize, rate.perSecond(), errors.get(), Optional.ofNullable(lastError),
+                Optional.ofNullable(lastPublishedAt));
+    }
+
+    /** Events committed to the store and not yet published (a count; queries the database). */
+    public long lagEvents() {
+        return globalLog.countAfter(publishedPosition.get());
+    }
+
+    private void run() {
+        try {
+            while (!stopping) {
+                Optional<LeaderLock> acquired = tryLead();
+                if (acquired.isEmpty()) {
+                    sleep(config.standbyRetry());
+                    continue;
+                }
+                lock.set(acquired.get());
+                role = RelayStatus.Role.LEADER;
+                log.info("Relay {} is the leader; publishing to Kafka at {}", config.name(), bootstrapServers);
+                try {
+                    lead(acquired.get());
+                } catch (RuntimeException e) {
+                    if (!halted) {
+                        failed("unexpected failure while leading; standing down and trying again", e);
+                        sleep(config.errorBackoff());
+                    }
+                } finally {
+                    role = stopping ? RelayStatus.Role.STOPPED : RelayStatus.Role.STANDBY;
+                    if (!halted) {
+                        acquired.get().close();
+                    }
+                    lock.set(null);
+                    log.info("Relay {} stopped leading at position {}", config.name(), publishedPosition.get());
+                }
+            }
+        } finally {
+            role = RelayStatus.Role.STOPPED;
+            stopped.countDown();
+        }
+    }
+
+    private Optional<LeaderLock> tryLead() {
+        try {
+            return LeaderLock.tryAcquire(store::openSession, lockKey);
+        } catch (SQLException e) {
+            failed("cannot reach PostgreSQL to take the leader lock", e);
+            sleep(config.errorBackoff());
+            return Optional.empty();
+        }
+    }
+
+    /** Publishes while this relay holds the lock; recovers from Kafka failures with a new producer. */
+    private void lead(LeaderLock leaderLock) {
+        try (RelayTopics topics = new RelayTopics(bootstrapServers, config.getInt(RelayConfig.TOPIC_PARTITIONS),
+                config.getShort(RelayConfig.TOPIC_REPLICATION_FACTOR), kafkaTimeout);
+             AppendNotifications appends = store.listenForAppends()) {
+            RelayCheckpoints checkpoints = new RelayCheckpoints(config.getString(RelayConfig.CHECKPOINT_TOPIC),
+                    config.name(), bootstrapServers, kafkaTimeout);
+            while (!stopping && leaderLock.isHeld()) {
+                KafkaProducer<String, byte[]> kafka = newProducer();
+                producer.set(kafka);
+                try {
+                    topics.ensureCheckpointTopic(config.getString(RelayConfig.CHECKPOINT_TOPIC));
+                    kafka.initTransactions();
+                    long resumeFrom = checkpoints.read();
+                    publishedPosition.set(resumeFrom);
+                    log.info("Relay {} resumes after global position {}", config.name(), resumeFrom);
+                    publish(kafka, topics, checkpoints, appends, leaderLock);
+                } catch (ProducerFencedException e) {
+                    if (!halted) {
+                        failed("fenced: another relay with transactional id " + config.transactionalId() + " took over", e);
+                    }
+                    return;
+                } catch (KafkaException e) {
+                    if (halted) {
+                        return;
+                    }
+                    failed("Kafka failed; recovering with a new producer from the last checkpoint", e);
+                    sleep(config.errorBackoff());
+                } finally {
+                    producer.set(null);
+                    kafka.close(halted ? Duration.ZERO : kafkaTimeout);
+                }
+            }
+        }
+    }
+
+    private void publish(KafkaProducer<String, byte[]> kafka, RelayTopics topics, RelayCheckpoints checkpoints,
+                         AppendNotifications appends, LeaderLock leaderLock) {
+        int maxEvents = config.getInt(RelayConfig.BATCH_MAX_EVENTS);
+        long lockCheckedAt = System.nanoTime();
+        while (!stopping) {
+            if (System.nanoTime() - lockCheckedAt > LOCK_CHECK_INTERVAL.toNanos()) {
+                if (!leaderLock.isHeld()) {
+                    failed("lost the leader lock (the database session ended)", null);
+                    return;
+                }
+                lockCheckedAt = System.nanoTime();
+            }
+            List<RawEvent> batch;
+            try {
+                batch = globalLog.readAfter(publishedPosition.get(), maxEvents);
+            } catch (EventStoreException e) {
+                failed("cannot read the global log", e);
+                sleep(config.errorBackoff());
+                continue;
+            }
+            if (batch.isEmpty()) {
+                appends.await(config.pollInterval());
+                continue;
+            }
+            kafka.beginTransaction();
+            crashIfAskedAt(Phase.BEGUN, 0);
+            int sent = 0;
+            for (RawEvent event : batch) {
+                String topic = topicNames.topicOf(event.stream().aggregateType());
+                topics.ensureEventTopic(topic);
+                kafka.send(EventRecords.toRecord(topic, event));
+                crashIfAskedAt(Phase.SENT, ++sent);
+            }
+            long last = batch.get(batch.size() - 1).globalPosition();
+            kafka.send(checkpoints.record(last));
+            crashIfAskedAt(Phase.CHECKPOINT_SENT, sent);
+            if (halted) {
+                return;
+            }
+            kafka.commitTransaction();
+            crashIfAskedAt(Phase.COMMITTED, sent);
+            publishedPosition.set(last);
+            eventsPublished.addAndGet(batch.size());
+            transactionsCommitted.incrementAndGet();
+            lastBatchSize = batch.size();
+            largestBatchSize = Math.max(largestBatchSize, batch.size());
+            lastPublishedAt = Instant.now();
+            rate.record(batch.size());
+            log.debug("Published {} events up to global position {}", batch.size(), last);
+        }
+    }
+
+    private void crashIfAskedAt(Phase phase, int sent) {
+        if (crashPoints.crashAt(phase, sent)) {
+            log.info("Relay {} crashes on purpose at {} after {} events", config.name(), phase, sent);
+            halted = true;
+            stopping = true;
+            stopRequested.countDown();
+            LeaderLock held = lock.get();
+            if (held != null) {
+                held.abandon();
+            }
+            producer.get().close(Duration.ZERO);
+            throw new Crashed();
+        }
+    }
+
+    /** Whether the relay's thread has ended. */
+    boolean isStopped() {
+        return stopped.getCount() == 0;
+    }
+
+    private KafkaProducer<String, byte[]> newProducer() {
+        Map<String, Object> props = new HashMap<>();
+        props.put(ProducerConfig.LINGER_MS_CONFIG, 20);
+        props.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
+        props.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 5);
+        props.putAll(config.producerOverrides());
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, config.transactionalId());
+        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        props.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, config.getInt(RelayConfig.TRANSACTION_TIMEOUT_MS));
+        props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) kafkaTimeout.toMillis());
+        props.put(ProducerConfig.CLIENT_ID_CONFIG, "cqrs-relay-" + config.name());
+        return new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
+    }
+
+    private void failed(String what, Exception e) {
+        errors.incrementAndGet();
+        lastError = what + (e == null ? "" : ": " + describe(e));
+        log.warn("Relay {}: {}", config.name(), lastError);
+        log.debug("Relay {} failure", config.name(), e);
+    }
+
+    private static String describe(Throwable e) {
+        StringBuilder text = new StringBuilder(String.valueOf(e.getMessage()));
+        for (Throwable cause = e.getCause(); cause != null && cause != cause.getCause(); cause = cause.getCause()) {
+            text.append(" (caused by ").append(cause.getClass().getSimpleName()).append(": ").append(cause.getMessage()).append(')');
+        }
+        return text.toString();
+    }
+
+    /** Waits, unless asked to stop. */
+    private void sleep(Duration duration) {
+        try {
+            stopRequested.await(duration.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            stopping = true;
+        }
+    }
+
+    /**
+     * Stops gracefully: the transaction under way is committed, leadership is released so a standby
+     * takes over at once. Waits up to the Kafka timeout.
+     */
+    @Override
+    public void close() {
+        stopping = true;
+        stopRequested.countDown();
+        awaitStop(kafkaTimeout.plus(config.pollInterval()).plusSeconds(5));
+    }
+
+    /**
+     * Stops as a crash would, for fault tests: no commit, no unlock; the open transaction is left for the
+     * next leader to abort, and PostgreSQL releases the lock when the session drops.
+     */
+    void halt() {
+        halted = true;
+        stopping = true;
+        stopRequested.countDown();
+        LeaderLock held = lock.get();
+        if (held != null) {
+            held.abandon();
+        }
+        KafkaProducer<String, byte[]> kafka = producer.get();
+        if (kafka != null) {
+            kafka.close(Duration.ZERO);
+        }
+        thread.interrupt();
+        awaitStop(Duration.ofSeconds(30));
+    }
+
+    private void awaitStop(Duration timeout) {
+        try {
+            if (!stopped.await(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                log.warn("Relay {} did not stop within {}", config.name(), timeout);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Events per second over the last ten seconds. */
+    static final class RateMeter {
+        private final long[] counts = new long[10];
+        private final long[] seconds = new long[10];
+
+        synchronized void record(int events) {
+            long second = System.nanoTime() / 1_000_000_000L;
+            int slot = (int) (second % counts.length);
+            if (seconds[slot] != second) {
+                seconds[slot] = second;
+                counts[slot] = 0;
+            }
+            counts[slot] += events;
+        }
+
+        synchronized double perSecond() {
+            long now = System.nanoTime() / 1_000_000_000L;
+            long total = 0;
+            for (int i = 0; i < counts.length; i++) {
+                if (now - seconds[i] < counts.length) {
+                    total += counts[i];
+                }
+            }
+            return total / (double) counts.length;
+        }
+    }
+}

@@ -1,0 +1,76 @@
+package dev.cqrs.outbox;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.cqrs.core.RawEvent;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+
+/**
+ * What a read_committed consumer sees on a set of topics, and the checks that it is the store's log
+ * exactly once, in order per aggregate.
+ */
+final class Published {
+
+    final List<RawEvent> events = new ArrayList<>();
+
+    /** Consumes the topics matching {@code topics} from the beginning until {@code done} holds of what was read. */
+    static Published consume(String bootstrap, Pattern topics, Duration timeout, Supplier<Boolean> stopEarly,
+                             java.util.function.Predicate<Published> done) {
+        Map<String, Object> config = Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                ConsumerConfig.GROUP_ID_CONFIG, "verify-" + UUID.randomUUID(),
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
+                ConsumerConfig.METADATA_MAX_AGE_CONFIG, 1_000);
+        Published published = new Published();
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer())) {
+            consumer.subscribe(topics);
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (!done.test(published) && System.nanoTime() < deadline && !stopEarly.get()) {
+                for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+                    published.events.add(EventRecords.fromRecord(record));
+                }
+            }
+        }
+        return published;
+    }
+
+    /** Every event of {@code expected} exactly once, and per aggregate in sequence order, contiguous from 1. */
+    void assertExactlyOnceInOrder(Collection<RawEvent> expected) {
+        Map<UUID, Integer> copies = new HashMap<>();
+        for (RawEvent event : events) {
+            copies.merge(event.metadata().eventId(), 1, Integer::sum);
+        }
+        List<UUID> duplicated = copies.entrySet().stream().filter(e -> e.getValue() > 1).map(Map.Entry::getKey).toList();
+        assertThat(duplicated).as("events published more than once").isEmpty();
+        Set<UUID> expectedIds = new HashSet<>();
+        expected.forEach(e -> expectedIds.add(e.metadata().eventId()));
+        Set<UUID> missing = new HashSet<>(expectedIds);
+        missing.removeAll(copies.keySet());
+        assertThat(missing).as("committed events never published").isEmpty();
+        assertThat(copies.keySet()).as("published events that the store does not hold").isEqualTo(expectedIds);
+        Map<String, Long> lastSequence = new HashMap<>();
+        for (RawEvent event : events) {
+            String stream = event.stream().toString();
+            long previous = lastSequence.getOrDefault(stream, 0L);
+            assertThat(event.sequence().value()).as("%s after %d", event, previous).isEqualTo(previous + 1);
+            lastSequence.put(stream, event.sequence().value());
+        }
+    }
+}

@@ -1,0 +1,183 @@
+package dev.cqrs.outbox;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.cqrs.core.CommandMetadata;
+import dev.cqrs.core.RawEvent;
+import dev.cqrs.core.contract.ContractCodecs;
+import dev.cqrs.core.contract.ContractEvent;
+import dev.cqrs.embedded.kafka.KafkaBroker;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+import org.apache.kafka.common.config.ConfigException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The relay against a real PostgreSQL and a real Kafka broker. */
+class RelayTest {
+
+    private static final String BOOTSTRAP = KafkaBroker.shared().bootstrapServers();
+    private final RelayTestSupport support = new RelayTestSupport("relay");
+
+    @AfterEach
+    void close() {
+        support.close();
+    }
+
+    @Test
+    void publishesEveryEventOnceKeyedByAggregateWithItsMetadataInHeaders() throws Exception {
+        var events = support.store.events(support.aggregateType, ContractCodecs.events());
+        UUID causation = UUID.randomUUID();
+        events.append("a", List.of(new ContractEvent.Incremented(1), new ContractEvent.Renamed("x")), Optional.empty(),
+                CommandMetadata.create().withCausationId(causation).withInitiatedBy("alice").withHeader("tenant", "t1"));
+        events.append("b", List.of(new ContractEvent.Incremented(2)), Optional.empty(), CommandMetadata.create());
+        List<RawEvent> stored = support.all();
+        try (Relay relay = Relay.start(support.store, support.relayConfig(BOOTSTRAP))) {
+            Published published = Published.consume(BOOTSTRAP, support.topics(), Duration.ofSeconds(60), () -> false,
+                    p -> p.events.size() >= stored.size());
+            published.assertExactlyOnceInOrder(stored);
+            assertThat(published.events).usingRecursiveFieldByFieldElementComparator().containsExactlyInAnyOrderElementsOf(stored);
+            assertThat(relay.status().role()).isEqualTo(RelayStatus.Role.LEADER);
+            assertThat(relay.status().publishedPosition()).isEqualTo(stored.get(stored.size() - 1).globalPosition());
+            assertThat(relay.lagEvents()).isZero();
+        }
+    }
+
+    @Test
+    void aRelayStoppedAbruptlyAtRandomPointsNeitherLosesNorDuplicatesAnEvent() throws Exception {
+        Thread[] writers = support.write(50_000, 4);
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        Map<String, Integer> crashes = new java.util.TreeMap<>();
+        int total = 0;
+        while (total < 12 || isAlive(writers)) {
+            if (total % 2 == 0) {
+                // A crash at a chosen point of a transaction: after begin, after the n-th send, before or after commit.
+                Relay.Phase phase = Relay.Phase.values()[random.nextInt(Relay.Phase.values().length)];
+                int n = 1 + random.nextInt(20);
+                Relay relay = Relay.start(support.store, support.relayConfig(BOOTSTRAP),
+                        (at, sent) -> at == phase && (at != Relay.Phase.SENT || sent == n));
+                long deadline = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+                while (!relay.isStopped() && System.nanoTime() < deadline) {
+                    Thread.sleep(10);
+                }
+                if (relay.isStopped()) {
+                    crashes.merge("at " + phase, 1, Integer::sum);
+                } else {
+                    relay.halt();
+                    crashes.merge("at a random time", 1, Integer::sum);
+                }
+            } else {
+                Relay relay = Relay.start(support.store, support.relayConfig(BOOTSTRAP));
+                Thread.sleep(150 + random.nextInt(1_200));
+                relay.halt();
+                crashes.merge("at a random time", 1, Integer::sum);
+            }
+            total++;
+        }
+        RelayTestSupport.join(writers);
+        List<RawEvent> stored = support.all();
+        try (Relay last = Relay.start(support.store, support.relayConfig(BOOTSTRAP))) {
+            Published seen = Published.consume(BOOTSTRAP, support.topics(), Duration.ofSeconds(120), () -> false,
+                    p -> p.events.size() >= stored.size());
+            // Read a little longer: a duplicate would show up after the count is reached.
+            Published settled = Published.consume(BOOTSTRAP, support.topics(), Duration.ofSeconds(3), () -> false, p -> false);
+            assertThat(stored).hasSizeGreaterThanOrEqualTo(50_000);
+            seen.assertExactlyOnceInOrder(stored);
+            settled.assertExactlyOnceInOrder(stored);
+            int atPoints = crashes.entrySet().stream().filter(e -> !e.getKey().contains("random")).mapToInt(Map.Entry::getValue).sum();
+            assertThat(atPoints).as("crashes inside a transaction").isGreaterThanOrEqualTo(3);
+            System.out.printf("relay crash test: %d abrupt stops %s; %d events published exactly once%n", total, crashes, stored.size());
+        }
+    }
+
+    @Test
+    void aStandbyTakesOverWithinSecondsWhenTheLeaderDies() throws Exception {
+        Relay first = Relay.start(support.store, support.relayConfig(BOOTSTRAP));
+        Relay second = Relay.start(support.store, support.relayConfig(BOOTSTRAP));
+        awaitLeader(first, second);
+        Relay leader = first.status().role() == RelayStatus.Role.LEADER ? first : second;
+        Relay standby = leader == first ? second : first;
+        Thread[] writers = support.write(5_000, 2);
+        Thread.sleep(500);
+        leader.halt();
+        long died = System.nanoTime();
+        while (standby.status().role() != RelayStatus.Role.LEADER) {
+            assertThat(Duration.ofNanos(System.nanoTime() - died)).isLessThan(Duration.ofSeconds(10));
+            Thread.sleep(20);
+        }
+        Duration takeover = Duration.ofNanos(System.nanoTime() - died);
+        RelayTestSupport.join(writers);
+        List<RawEvent> stored = support.all();
+        Published seen = Published.consume(BOOTSTRAP, support.topics(), Duration.ofSeconds(60), () -> false,
+                p -> p.events.size() >= stored.size());
+        standby.close();
+        seen.assertExactlyOnceInOrder(stored);
+        System.out.printf("failover: the standby led %d ms after the leader died%n", takeover.toMillis());
+    }
+
+    @Test
+    void aGracefulCloseReleasesLeadershipAtOnce() throws Exception {
+        Relay first = Relay.start(support.store, support.relayConfig(BOOTSTRAP));
+        awaitLeader(first);
+        Relay second = Relay.start(support.store, support.relayConfig(BOOTSTRAP));
+        first.close();
+        assertThat(first.status().role()).isEqualTo(RelayStatus.Role.STOPPED);
+        awaitLeader(second);
+        second.close();
+    }
+
+    @Test
+    void badSettingsAreRefusedAtStartWithTheKeyAndTheReason() {
+        assertThatThrownBy(() -> new RelayConfig(Map.of()))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("bootstrap.servers");
+        assertThatThrownBy(() -> new RelayConfig(Map.of("bootstrap.servers", "x:1", "relay.batch.max.events", "0")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("relay.batch.max.events");
+        assertThatThrownBy(() -> new RelayConfig(Map.of("bootstrap.servers", "x:1", "relay.topic.pattern", "events")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("{aggregateType}");
+        assertThatThrownBy(() -> new RelayConfig(Map.of("bootstrap.servers", "x:1", "producer.acks", "1")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("exactly-once");
+        assertThat(RelayConfig.documentation()).contains("relay.batch.max.events").contains("2000");
+    }
+
+    @Test
+    void aggregateTypesThatAreNotLegalTopicNamesGetDistinctSafeTopics() {
+        TopicNames names = new TopicNames("events.{aggregateType}");
+        assertThat(names.topicOf("todo")).isEqualTo("events.todo");
+        assertThat(names.topicOf("to do")).startsWith("events.to_do-").matches("[a-zA-Z0-9._-]+");
+        assertThat(names.topicOf("to do")).isNotEqualTo(names.topicOf("to/do"));
+        assertThat(names.topicOf("x".repeat(400))).hasSizeLessThanOrEqualTo(249);
+    }
+
+    private static boolean isAlive(Thread[] threads) {
+        for (Thread thread : threads) {
+            if (thread.isAlive()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static void awaitLeader(Relay... relays) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (System.nanoTime() < deadline) {
+            List<Relay> leaders = new ArrayList<>();
+            for (Relay relay : relays) {
+                if (relay.status().role() == RelayStatus.Role.LEADER) {
+                    leaders.add(relay);
+                }
+            }
+            assertThat(leaders).hasSizeLessThanOrEqualTo(1);
+            if (leaders.size() == 1) {
+                return;
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("no relay became the leader");
+    }
+}

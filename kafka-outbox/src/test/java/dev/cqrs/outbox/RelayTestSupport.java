@@ -1,0 +1,94 @@
+package dev.cqrs.outbox;
+
+import dev.cqrs.core.CommandMetadata;
+import dev.cqrs.core.EventStore;
+import dev.cqrs.core.RawEvent;
+import dev.cqrs.core.contract.ContractCodecs;
+import dev.cqrs.core.contract.ContractEvent;
+import dev.cqrs.embedded.postgres.PostgresServer;
+import dev.cqrs.embedded.postgres.TestDatabase;
+import dev.cqrs.postgres.PostgresEventStore;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
+
+/** A store on a fresh database, relay settings with topics of their own, and writers that append while a test runs. */
+final class RelayTestSupport {
+
+    final TestDatabase db;
+    final PostgresEventStore store;
+    final String prefix = "t" + UUID.randomUUID().toString().substring(0, 8);
+    final String aggregateType = "counter";
+
+    RelayTestSupport(String name) {
+        this.db = PostgresServer.shared().createDatabase(name);
+        this.store = PostgresEventStore.builder(db.jdbcUrl(), db.user(), db.password()).poolSize(16).build();
+    }
+
+    /** Relay settings: topics named after this test, quick retries. */
+    Map<String, Object> relaySettings(String bootstrap) {
+        Map<String, Object> settings = new HashMap<>();
+        settings.put(RelayConfig.BOOTSTRAP_SERVERS, bootstrap);
+        settings.put(RelayConfig.NAME, prefix);
+        settings.put(RelayConfig.TOPIC_PATTERN, prefix + ".{aggregateType}");
+        settings.put(RelayConfig.CHECKPOINT_TOPIC, prefix + ".checkpoints");
+        settings.put(RelayConfig.TOPIC_PARTITIONS, 3);
+        settings.put(RelayConfig.STANDBY_RETRY_MS, 200L);
+        settings.put(RelayConfig.ERROR_BACKOFF_MS, 300L);
+        settings.put(RelayConfig.POLL_INTERVAL_MS, 200L);
+        return settings;
+    }
+
+    RelayConfig relayConfig(String bootstrap) {
+        return new RelayConfig(relaySettings(bootstrap));
+    }
+
+    java.util.regex.Pattern topics() {
+        return java.util.regex.Pattern.compile(java.util.regex.Pattern.quote(prefix) + "\\.counter.*");
+    }
+
+    /** Every event in the store. */
+    List<RawEvent> all() {
+        List<RawEvent> all = new ArrayList<>();
+        long last = 0;
+        while (true) {
+            List<RawEvent> page = store.globalLog().readAfter(last, 10_000);
+            if (page.isEmpty()) {
+                return all;
+            }
+            all.addAll(page);
+            last = page.get(page.size() - 1).globalPosition();
+        }
+    }
+
+    /** Appends {@code total} events in appends of 1 to 10, from {@code threads} writers over 200 aggregates. */
+    Thread[] write(int total, int threads) {
+        EventStore<ContractEvent> events = store.events(aggregateType, ContractCodecs.events());
+        AtomicInteger written = new AtomicInteger();
+        return IntStream.range(0, threads).mapToObj(t -> Thread.ofPlatform().start(() -> {
+            ThreadLocalRandom random = ThreadLocalRandom.current();
+            while (written.get() < total) {
+                int count = 1 + random.nextInt(10);
+                List<ContractEvent> batch = IntStream.range(0, count).<ContractEvent>mapToObj(ContractEvent.Incremented::new).toList();
+                events.append("agg-" + random.nextInt(200), batch, Optional.empty(), CommandMetadata.create());
+                written.addAndGet(count);
+            }
+        })).toArray(Thread[]::new);
+    }
+
+    static void join(Thread... threads) throws InterruptedException {
+        for (Thread thread : threads) {
+            thread.join();
+        }
+    }
+
+    void close() {
+        store.close();
+    }
+}
