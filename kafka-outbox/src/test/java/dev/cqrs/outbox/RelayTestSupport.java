@@ -82,6 +82,32 @@ final class RelayTestSupport {
         })).toArray(Thread[]::new);
     }
 
+    private final AtomicInteger writeErrors = new AtomicInteger();
+
+    /** Appends for {@code duration}, at a modest rate, from {@code threads} writers; failures are counted. */
+    Thread[] writeFor(java.time.Duration duration, int threads) {
+        EventStore<ContractEvent> events = store.events(aggregateType, ContractCodecs.events());
+        long end = System.nanoTime() + duration.toNanos();
+        return IntStream.range(0, threads).mapToObj(t -> Thread.ofPlatform().start(() -> {
+            ThreadLocalRandom random = ThreadLocalRandom.current();
+            while (System.nanoTime() < end) {
+                try {
+                    events.append("agg-" + random.nextInt(200), List.of(new ContractEvent.Incremented(1)), Optional.empty(),
+                            CommandMetadata.create());
+                    Thread.sleep(2);
+                } catch (RuntimeException e) {
+                    writeErrors.incrementAndGet();
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        })).toArray(Thread[]::new);
+    }
+
+    int writeErrors() {
+        return writeErrors.get();
+    }
+
     static void join(Thread... threads) throws InterruptedException {
         for (Thread thread : threads) {
             thread.join();
