@@ -29,7 +29,7 @@ public sealed interface KafkaBroker extends AutoCloseable permits InProcessKafka
 
     /**
      * Starts an in-process broker of its own, whatever the environment says, and blocks until it
-     * serves clients (about 4 s).
+     * serves clients (1-5 s).
      */
     static KafkaBroker start(KafkaOptions options) {
         return InProcessKafkaBroker.start(options);
