@@ -1,5 +1,7 @@
 package dev.cqrs.outbox;
 
+import dev.cqrs.codec.kafka.EventRecords;
+
 import dev.cqrs.core.EventStoreException;
 import dev.cqrs.core.RawEvent;
 import dev.cqrs.postgres.AppendNotifications;

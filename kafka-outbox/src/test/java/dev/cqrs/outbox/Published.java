@@ -1,5 +1,7 @@
 package dev.cqrs.outbox;
 
+import dev.cqrs.codec.kafka.EventRecords;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cqrs.core.RawEvent;

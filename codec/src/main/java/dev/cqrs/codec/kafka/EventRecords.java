@@ -1,4 +1,4 @@
-package dev.cqrs.outbox;
+package dev.cqrs.codec.kafka;
 
 import dev.cqrs.core.EventMetadata;
 import dev.cqrs.core.EventNumber;
