@@ -333,7 +333,7 @@ public final class AvroEventCodec<E extends Event> implements EventCodec<E> {
                 throw e;
             }
             throw new CodecException("cannot decode event '" + type + "': its writer schema (id " + schemaId
-                    + ") cannot be had: " + e.getMessage(), e);
+                    + ") could not be fetched: " + e.getMessage(), e);
         }
         DecodePlan plan = null;
         for (Upcaster upcaster : stored.upcasters) {
