@@ -65,7 +65,20 @@ public final class EventRecords {
      *                                  record was not published by the relay
      */
     public static RawEvent fromRecord(ConsumerRecord<String, byte[]> record) {
-        Headers headers = record.headers();
+        return fromParts(record.key(), record.value(), record.headers(),
+                record.topic() + "-" + record.partition() + "@" + record.offset());
+    }
+
+    /**
+     * The event that a record's key, value and headers carry.
+     *
+     * @param where names the record in an error message, e.g. {@code events.todo-2@1234}
+     * @throws IllegalArgumentException when a header this format requires is missing or malformed
+     */
+    public static RawEvent fromParts(String key, byte[] value, Headers headers, String where) {
+        if (key == null) {
+            throw new IllegalArgumentException("record " + where + " is not an event published by the relay: it has no key");
+        }
         try {
             Map<String, String> free = new HashMap<>();
             for (Header header : headers) {
@@ -82,15 +95,15 @@ public final class EventRecords {
                     free);
             return new RawEvent(
                     Long.parseLong(required(headers, GLOBAL_POSITION)),
-                    StreamId.of(required(headers, AGGREGATE_TYPE), record.key()),
+                    StreamId.of(required(headers, AGGREGATE_TYPE), key),
                     EventNumber.of(Long.parseLong(required(headers, SEQUENCE))),
                     required(headers, EVENT_TYPE),
                     required(headers, CONTENT_TYPE),
-                    record.value() == null ? new byte[0] : record.value(),
+                    value == null ? new byte[0] : value,
                     metadata);
         } catch (RuntimeException e) {
-            throw new IllegalArgumentException("record " + record.topic() + "-" + record.partition() + "@" + record.offset()
-                    + " is not an event published by the relay: " + e.getMessage(), e);
+            throw new IllegalArgumentException("record " + where + " is not an event published by the relay: "
+                    + e.getMessage(), e);
         }
     }
 

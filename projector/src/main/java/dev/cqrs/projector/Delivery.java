@@ -1,0 +1,100 @@
+package dev.cqrs.projector;
+
+import dev.cqrs.codec.kafka.EventRecords;
+import dev.cqrs.core.RawEvent;
+import dev.cqrs.core.codec.EncodedEvent;
+import dev.cqrs.core.codec.EventCodec;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Optional;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+
+/**
+ * One record as a processor receives it: where it came from, the event it carries, and how to send it
+ * to the dead-letter topic with the reason in its headers.
+ */
+final class Delivery {
+
+    /** The name of the dead-letter sink in every topology. */
+    static final String DEAD_LETTER_SINK = "dead-letters";
+
+    static final String DLT_ERROR = "cqrs-dlt-error";
+    static final String DLT_STAGE = "cqrs-dlt-stage";
+    static final String DLT_CONSUMER = "cqrs-dlt-consumer";
+    static final String DLT_SOURCE = "cqrs-dlt-source";
+    static final String DLT_FAILED_AT = "cqrs-dlt-failed-at";
+
+    /** Where in the processing a record failed. */
+    enum Stage { DECODE, HANDLER, SQL, REACTION }
+
+    final Record<String, byte[]> record;
+    final TopicPartition partition;
+    final long offset;
+
+    private Delivery(Record<String, byte[]> record, TopicPartition partition, long offset) {
+        this.record = record;
+        this.partition = partition;
+        this.offset = offset;
+    }
+
+    static Delivery of(ProcessorContext<?, ?> context, Record<String, byte[]> record) {
+        RecordMetadata metadata = context.recordMetadata().orElseThrow();
+        return new Delivery(record, new TopicPartition(metadata.topic(), metadata.partition()), metadata.offset());
+    }
+
+    String where() {
+        return partition + "@" + offset;
+    }
+
+    RawEvent raw() {
+        return EventRecords.fromParts(record.key(), record.value(), record.headers(), where());
+    }
+
+    /** The decoded event, or the reason it cannot be decoded. */
+    <E> Decoded<E> decode(EventCodec<E> codec) {
+        try {
+            RawEvent raw = raw();
+            E event = codec.decode(new EncodedEvent(raw.eventType(), raw.contentType(), raw.payload()));
+            return new Decoded<>(Optional.of(new ProjectionEvent<>(raw.globalPosition(), raw.stream(), raw.sequence(), event,
+                    raw.metadata())), Optional.empty());
+        } catch (RuntimeException e) {
+            return new Decoded<>(Optional.empty(), Optional.of(e));
+        }
+    }
+
+    record Decoded<E>(Optional<ProjectionEvent<E>> event, Optional<RuntimeException> failure) {
+    }
+
+    /** The record's global position, if its headers are readable (0 when not). */
+    long positionOrZero() {
+        try {
+            return raw().globalPosition();
+        } catch (RuntimeException e) {
+            return 0;
+        }
+    }
+
+    /** Sends the record, unchanged, to the dead-letter sink with why it failed in its headers. */
+    void deadLetter(ProcessorContext<String, byte[]> context, String consumer, Stage stage, Throwable error) {
+        RecordHeaders headers = new RecordHeaders(record.headers().toArray());
+        headers.add(DLT_ERROR, describe(error).getBytes(StandardCharsets.UTF_8));
+        headers.add(DLT_STAGE, stage.name().getBytes(StandardCharsets.UTF_8));
+        headers.add(DLT_CONSUMER, consumer.getBytes(StandardCharsets.UTF_8));
+        headers.add(DLT_SOURCE, where().getBytes(StandardCharsets.UTF_8));
+        headers.add(DLT_FAILED_AT, Instant.now().toString().getBytes(StandardCharsets.UTF_8));
+        context.forward(new Record<>(record.key(), record.value(), record.timestamp(), headers), DEAD_LETTER_SINK);
+    }
+
+    private static String describe(Throwable error) {
+        StringWriter trace = new StringWriter();
+        error.printStackTrace(new PrintWriter(trace));
+        String text = error + "\n" + trace;
+        return text.length() > 4_000 ? text.substring(0, 4_000) : text;
+    }
+}

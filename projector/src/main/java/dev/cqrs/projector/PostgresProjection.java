@@ -1,0 +1,164 @@
+package dev.cqrs.projector;
+
+import dev.cqrs.core.codec.EventCodec;
+import dev.cqrs.core.StreamId;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.regex.Pattern;
+
+/**
+ * A read model in PostgreSQL: tables made by a DDL script, kept up to date by a handler per event type.
+ *
+ * <pre>{@code
+ * PostgresProjection<TodoEvent> todos = PostgresProjection.builder("todos", "events.todo", codec)
+ *         .schema("CREATE TABLE todo_list (id text PRIMARY KEY, description text NOT NULL, position bigint NOT NULL)")
+ *         .views("todo_list")
+ *         .on(Created.class, (e, sql) -> sql.execute(
+ *                 "INSERT INTO todo_list (id, description, position) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING",
+ *                 e.aggregateId(), e.event().description(), e.globalPosition()))
+ *         .build();
+ * }</pre>
+ *
+ * <p>Each generation of the projection (a rebuild makes a new one) has a schema of its own,
+ * {@code <name>_g<generation>}, where the script runs and the handlers write. Readers use the views
+ * named here, in the projector's read schema, which point at the active generation and are switched
+ * atomically when a rebuild completes. Events of types with no handler are skipped.
+ *
+ * <p>Handlers must be deterministic and free of I/O: they run again for a batch that failed. Each
+ * event is applied at most once per generation (the projector keeps each partition's last position in
+ * the same transaction as the rows); guarding rows by position as well ({@code WHERE position < ?})
+ * makes a handler safe on its own.
+ */
+public final class PostgresProjection<E> {
+
+    private static final Pattern NAME = Pattern.compile("[a-z][a-z0-9_]{0,40}");
+
+    /** Handles one event type. */
+    @FunctionalInterface
+    public interface Handler<T> {
+        void apply(ProjectionEvent<T> event, SqlWriter sql) throws Exception;
+    }
+
+    private final String name;
+    private final List<String> topics;
+    private final EventCodec<E> codec;
+    private final String schemaScript;
+    private final List<String> views;
+    private final Map<Class<?>, Handler<?>> handlers;
+
+    private PostgresProjection(Builder<E> b) {
+        this.name = b.name;
+        this.topics = List.copyOf(b.topics);
+        this.codec = b.codec;
+        this.schemaScript = Objects.requireNonNull(b.schemaScript, "the projection needs a schema script");
+        this.views = List.copyOf(b.views);
+        this.handlers = Map.copyOf(b.handlers);
+    }
+
+    /**
+     * @param name  lower-case letters, digits and {@code _}: names the projection's schemas and its Kafka
+     *              Streams application
+     * @param topic the event topic it reads (as the relay names it, e.g. {@code events.todo})
+     */
+    public static <E> Builder<E> builder(String name, String topic, EventCodec<E> codec) {
+        return new Builder<>(name, topic, codec);
+    }
+
+    public String name() {
+        return name;
+    }
+
+    List<String> topics() {
+        return topics;
+    }
+
+    EventCodec<E> codec() {
+        return codec;
+    }
+
+    String schemaScript() {
+        return schemaScript;
+    }
+
+    List<String> views() {
+        return views;
+    }
+
+    /** Runs the handler of the event's class, if there is one; returns whether there was. */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    boolean apply(ProjectionEvent<E> event, SqlWriter sql) throws Exception {
+        for (Class<?> type = event.event().getClass(); type != null; type = type.getSuperclass()) {
+            Handler handler = handlers.get(type);
+            if (handler != null) {
+                handler.apply(event, sql);
+                return true;
+            }
+        }
+        for (Class<?> type : event.event().getClass().getInterfaces()) {
+            Handler handler = handlers.get(type);
+            if (handler != null) {
+                handler.apply(event, sql);
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Builds a {@link PostgresProjection}. */
+    public static final class Builder<E> {
+        private final String name;
+        private final List<String> topics = new ArrayList<>();
+        private final EventCodec<E> codec;
+        private String schemaScript;
+        private final List<String> views = new ArrayList<>();
+        private final Map<Class<?>, Handler<?>> handlers = new LinkedHashMap<>();
+
+        private Builder(String name, String topic, EventCodec<E> codec) {
+            if (!NAME.matcher(name).matches()) {
+                throw new IllegalArgumentException("projection name '" + name
+                        + "' must be 1-41 lower-case letters, digits or _, starting with a letter");
+            }
+            this.name = name;
+            this.topics.add(StreamId.checkName("topic", topic, 249));
+            this.codec = Objects.requireNonNull(codec, "codec");
+        }
+
+        /** Another event topic to read (all must be decodable by the codec). */
+        public Builder<E> alsoFrom(String topic) {
+            topics.add(StreamId.checkName("topic", topic, 249));
+            return this;
+        }
+
+        /** The DDL that creates the read model's tables in a fresh generation schema. */
+        public Builder<E> schema(String script) {
+            this.schemaScript = Objects.requireNonNull(script, "script");
+            return this;
+        }
+
+        /** Tables that readers see, as views of the active generation in the read schema. */
+        public Builder<E> views(String... tables) {
+            for (String table : tables) {
+                if (!NAME.matcher(table).matches()) {
+                    throw new IllegalArgumentException("view name '" + table + "' must be a lower-case identifier");
+                }
+                views.add(table);
+            }
+            return this;
+        }
+
+        /** The handler of events of {@code type}. */
+        public <T extends E> Builder<E> on(Class<T> type, Handler<T> handler) {
+            if (handlers.putIfAbsent(type, Objects.requireNonNull(handler, "handler")) != null) {
+                throw new IllegalArgumentException(type.getSimpleName() + " has a handler already");
+            }
+            return this;
+        }
+
+        public PostgresProjection<E> build() {
+            return new PostgresProjection<>(this);
+        }
+    }
+}

@@ -1,0 +1,220 @@
+package dev.cqrs.projector;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import javax.sql.DataSource;
+import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The read-model database: the registry of each projection's generations, a schema per generation
+ * (its tables and its positions), and the views in the read schema that point at the active one.
+ */
+final class ReadModelDatabase implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(ReadModelDatabase.class);
+    /** The channel on which a flush announces that a projection moved on. */
+    static final String CHANNEL = "cqrs_projected";
+
+    enum GenerationState { BUILDING, ACTIVE, RETIRED }
+
+    record Generation(int number, GenerationState state) {
+    }
+
+    /** How far a generation got in one partition. */
+    record Applied(long position, long offset) {
+    }
+
+    private final HikariDataSource pool;
+    private final String readSchema;
+    private final String registry;
+    private final String url;
+    private final String user;
+    private final String password;
+
+    ReadModelDatabase(String url, String user, String password, String readSchema, String registrySchema, int poolSize) {
+        HikariConfig config = new HikariConfig();
+        config.setJdbcUrl(url);
+        config.setUsername(user);
+        config.setPassword(password);
+        config.setMaximumPoolSize(poolSize);
+        config.setPoolName("cqrs-read-models");
+        // No reWriteBatchedInserts: it folds a batch into one multi-row INSERT, and an upsert that meets the
+        // same key twice in one statement fails ("ON CONFLICT DO UPDATE command cannot affect row a second time").
+        config.addDataSourceProperty("ApplicationName", "cqrs-projector");
+        this.pool = new HikariDataSource(config);
+        this.readSchema = readSchema;
+        this.registry = registrySchema;
+        this.url = url;
+        this.user = user;
+        this.password = password;
+        try (Connection c = pool.getConnection(); Statement s = c.createStatement()) {
+            s.execute("CREATE SCHEMA IF NOT EXISTS " + registry);
+            s.execute("CREATE SCHEMA IF NOT EXISTS " + readSchema);
+            s.execute("CREATE TABLE IF NOT EXISTS " + registry + ".generations (projection text NOT NULL, generation int NOT NULL,"
+                    + " state text NOT NULL, created_at timestamptz NOT NULL DEFAULT now(), activated_at timestamptz,"
+                    + " PRIMARY KEY (projection, generation))");
+        } catch (SQLException e) {
+            pool.close();
+            throw new IllegalStateException("cannot prepare the read-model database at " + url + ": " + e.getMessage(), e);
+        }
+    }
+
+    DataSource pool() {
+        return pool;
+    }
+
+    /** A connection outside the pool, for LISTEN. */
+    Connection openSession() throws SQLException {
+        return java.sql.DriverManager.getConnection(url, user, password);
+    }
+
+    static String schemaOf(String projection, int generation) {
+        return projection + "_g" + generation;
+    }
+
+    List<Generation> generations(String projection) {
+        String sql = "SELECT generation, state FROM " + registry + ".generations WHERE projection = ? ORDER BY generation";
+        try (Connection c = pool.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, projection);
+            try (ResultSet rs = ps.executeQuery()) {
+                List<Generation> generations = new ArrayList<>();
+                while (rs.next()) {
+                    generations.add(new Generation(rs.getInt(1), GenerationState.valueOf(rs.getString(2))));
+                }
+                return generations;
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read the generations of projection " + projection + ": " + e.getMessage(), e);
+        }
+    }
+
+    Optional<Integer> activeGeneration(String projection) {
+        return generations(projection).stream().filter(g -> g.state() == GenerationState.ACTIVE)
+                .map(Generation::number).findFirst();
+    }
+
+    /**
+     * Makes a new generation: its schema, the projection's tables, its positions table. The first
+     * generation of a projection becomes active at once (its views are created); later ones are
+     * BUILDING until {@link #activate}. Serialised per projection by an advisory lock.
+     */
+    int createGeneration(PostgresProjection<?> projection) {
+        try (Connection c = pool.getConnection()) {
+            c.setAutoCommit(false);
+            try (Statement s = c.createStatement()) {
+                lockProjection(c, projection.name());
+                int next;
+                boolean first;
+                try (PreparedStatement ps = c.prepareStatement("SELECT coalesce(max(generation), 0) FROM " + registry
+                        + ".generations WHERE projection = ?")) {
+                    ps.setString(1, projection.name());
+                    try (ResultSet rs = ps.executeQuery()) {
+                        rs.next();
+                        next = rs.getInt(1) + 1;
+                        first = next == 1;
+                    }
+                }
+                String schema = schemaOf(projection.name(), next);
+                s.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+                s.execute("CREATE SCHEMA " + schema);
+                s.execute("SET LOCAL search_path TO " + schema);
+                s.execute(projection.schemaScript());
+                s.execute("CREATE TABLE " + schema + ".cqrs_positions (topic text NOT NULL, partition int NOT NULL,"
+                        + " position bigint NOT NULL, \"offset\" bigint NOT NULL, PRIMARY KEY (topic, partition))");
+                try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + registry + ".generations (projection, generation,"
+                        + " state, activated_at) VALUES (?, ?, ?, CASE WHEN ? THEN now() END)")) {
+                    ps.setString(1, projection.name());
+                    ps.setInt(2, next);
+                    ps.setString(3, (first ? GenerationState.ACTIVE : GenerationState.BUILDING).name());
+                    ps.setBoolean(4, first);
+                    ps.executeUpdate();
+                }
+                if (first) {
+                    pointViews(s, projection, schema);
+                }
+                c.commit();
+                log.info("Projection {}: generation {} created in schema {}{}", projection.name(), next, schema,
+                        first ? " and active" : ", building");
+                return next;
+            } catch (SQLException e) {
+                c.rollback();
+                throw e;
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot create a generation of projection " + projection.name()
+                    + " (is its schema script valid SQL?): " + e.getMessage(), e);
+        }
+    }
+
+    /** Switches readers to {@code generation}, in one transaction: views, and the states of the generations. */
+    void activate(PostgresProjection<?> projection, int generation) {
+        try (Connection c = pool.getConnection()) {
+            c.setAutoCommit(false);
+            try (Statement s = c.createStatement()) {
+                lockProjection(c, projection.name());
+                pointViews(s, projection, schemaOf(projection.name(), generation));
+                try (PreparedStatement ps = c.prepareStatement("UPDATE " + registry + ".generations SET state = CASE"
+                        + " WHEN generation = ? THEN 'ACTIVE' WHEN state = 'ACTIVE' THEN 'RETIRED' ELSE state END,"
+                        + " activated_at = CASE WHEN generation = ? THEN now() ELSE activated_at END WHERE projection = ?")) {
+                    ps.setInt(1, generation);
+                    ps.setInt(2, generation);
+                    ps.setString(3, projection.name());
+                    ps.executeUpdate();
+                }
+                c.commit();
+                log.info("Projection {}: generation {} is now active", projection.name(), generation);
+            } catch (SQLException e) {
+                c.rollback();
+                throw e;
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot activate generation " + generation + " of " + projection.name()
+                    + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void pointViews(Statement s, PostgresProjection<?> projection, String schema) throws SQLException {
+        for (String view : projection.views()) {
+            s.execute("DROP VIEW IF EXISTS " + readSchema + "." + view);
+            s.execute("CREATE VIEW " + readSchema + "." + view + " AS SELECT * FROM " + schema + "." + view);
+        }
+    }
+
+    private static void lockProjection(Connection c, String projection) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT pg_advisory_xact_lock(hashtext('cqrs-projection:' || ?))")) {
+            ps.setString(1, projection);
+            ps.execute();
+        }
+    }
+
+    /** Every partition's last applied position and offset in a generation. */
+    Map<TopicPartition, Applied> applied(String projection, int generation) {
+        String sql = "SELECT topic, partition, position, \"offset\" FROM " + schemaOf(projection, generation) + ".cqrs_positions";
+        try (Connection c = pool.getConnection(); PreparedStatement ps = c.prepareStatement(sql); ResultSet rs = ps.executeQuery()) {
+            Map<TopicPartition, Applied> applied = new HashMap<>();
+            while (rs.next()) {
+                applied.put(new TopicPartition(rs.getString(1), rs.getInt(2)), new Applied(rs.getLong(3), rs.getLong(4)));
+            }
+            return applied;
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read the positions of projection " + projection + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        pool.close();
+    }
+}

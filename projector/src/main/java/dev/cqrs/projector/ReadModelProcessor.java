@@ -1,0 +1,94 @@
+package dev.cqrs.projector;
+
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.List;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs a PostgreSQL projection's handlers: decodes each record, lets its handler write statements, and
+ * hands them to the {@link ReadModelStore}. A record that cannot be decoded, or whose handler keeps
+ * throwing, goes to the dead-letter topic; its position still counts as applied, so the projection goes on.
+ */
+final class ReadModelProcessor<E> implements Processor<String, byte[], String, byte[]> {
+
+    private static final Logger log = LoggerFactory.getLogger(ReadModelProcessor.class);
+
+    private final PostgresProjection<E> projection;
+    private final String storeName;
+    private final int attempts;
+    private final Duration flushInterval;
+    private final ProjectionMetrics metrics;
+    private ProcessorContext<String, byte[]> context;
+    private ReadModelStore store;
+
+    ReadModelProcessor(PostgresProjection<E> projection, String storeName, int attempts, Duration flushInterval,
+                       ProjectionMetrics metrics) {
+        this.projection = projection;
+        this.storeName = storeName;
+        this.attempts = attempts;
+        this.flushInterval = flushInterval;
+        this.metrics = metrics;
+    }
+
+    @Override
+    public void init(ProcessorContext<String, byte[]> context) {
+        this.context = context;
+        this.store = context.getStateStore(storeName);
+        context.schedule(flushInterval, PunctuationType.WALL_CLOCK_TIME, now -> store.flush());
+    }
+
+    @Override
+    public void process(Record<String, byte[]> record) {
+        Delivery delivery = Delivery.of(context, record);
+        Delivery.Decoded<E> decoded = delivery.decode(projection.codec());
+        if (decoded.event().isEmpty()) {
+            deadLetter(delivery, Delivery.Stage.DECODE, decoded.failure().orElseThrow());
+            return;
+        }
+        var event = decoded.event().get();
+        SqlBatch sql = null;
+        for (int attempt = 1; attempt <= attempts; attempt++) {
+            SqlBatch candidate = new SqlBatch();
+            try {
+                projection.apply(event, candidate);
+                sql = candidate;
+                break;
+            } catch (Exception e) {
+                if (attempt == attempts) {
+                    deadLetter(delivery, Delivery.Stage.HANDLER, e);
+                    return;
+                }
+                log.debug("Projection {}: handler failed on {} (attempt {} of {})", projection.name(), delivery.where(), attempt, attempts, e);
+            }
+        }
+        ReadModelStore.Pending pending = new ReadModelStore.Pending(delivery.partition, delivery.offset,
+                event.globalPosition(), List.copyOf(sql.statements));
+        if (store.isSuspect(delivery.partition, delivery.offset)) {
+            try {
+                store.applyAlone(pending);
+            } catch (SQLException e) {
+                deadLetter(delivery, Delivery.Stage.SQL, e);
+            }
+            store.clearSuspect(delivery.partition, delivery.offset);
+        } else {
+            store.add(pending);
+        }
+        metrics.processed(event.globalPosition());
+    }
+
+    private void deadLetter(Delivery delivery, Delivery.Stage stage, Throwable error) {
+        log.warn("Projection {}: {} goes to the dead-letter topic ({} failed: {})", projection.name(), delivery.where(), stage, error.toString());
+        delivery.deadLetter(context, projection.name(), stage, error);
+        long position = delivery.positionOrZero();
+        if (position > 0) {
+            store.add(new ReadModelStore.Pending(delivery.partition, delivery.offset, position, List.of()));
+        }
+        metrics.deadLettered();
+    }
+}

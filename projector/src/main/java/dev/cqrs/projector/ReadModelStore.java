@@ -1,0 +1,282 @@
+package dev.cqrs.projector;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.streams.errors.StreamsException;
+import org.apache.kafka.streams.processor.StateStore;
+import org.apache.kafka.streams.processor.StateStoreContext;
+import org.apache.kafka.streams.state.StoreBuilder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Buffers a task's read-model changes and writes them to PostgreSQL in one transaction together with
+ * each partition's last position: when the buffer is full, every few milliseconds, and always before
+ * Kafka Streams commits the task's offsets (a state store is flushed first), so offsets never get ahead
+ * of the read model. An event whose position is not above its partition's stored position was applied
+ * before (a redelivery after a crash) and is skipped.
+ *
+ * <p>When a batch fails in PostgreSQL, the transaction is rolled back, the batch's records are marked
+ * suspect and the task fails; Kafka Streams aborts its transaction and delivers the records again, and
+ * the processor then applies suspect records one at a time, sending any that still fail to the
+ * dead-letter topic.
+ */
+final class ReadModelStore implements StateStore {
+
+    private static final Logger log = LoggerFactory.getLogger(ReadModelStore.class);
+
+    /** Records of failed batches, by store, by partition: the highest offset that is suspect. */
+    private static final Map<String, Map<TopicPartition, Long>> SUSPECTS = new ConcurrentHashMap<>();
+
+    /** A decoded, handled record waiting to be written. */
+    record Pending(TopicPartition partition, long offset, long position, List<SqlBatch.Statement> statements) {
+    }
+
+    private final String name;
+    private final String projection;
+    private final int generation;
+    private final String schema;
+    private final ReadModelDatabase database;
+    private final int maxBatch;
+    private final List<Pending> buffer = new ArrayList<>();
+    private final Map<TopicPartition, ReadModelDatabase.Applied> applied = new HashMap<>();
+    private boolean open;
+
+    ReadModelStore(String name, String projection, int generation, ReadModelDatabase database, int maxBatch) {
+        this.name = name;
+        this.projection = projection;
+        this.generation = generation;
+        this.schema = ReadModelDatabase.schemaOf(projection, generation);
+        this.database = database;
+        this.maxBatch = maxBatch;
+    }
+
+    static String storeName(String projection, int generation) {
+        return projection + "-g" + generation + "-read-model";
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public void init(StateStoreContext context, StateStore root) {
+        context.register(root, (key, value) -> {
+            // no changelog: PostgreSQL holds this store's state
+        });
+        applied.clear();
+        applied.putAll(database.applied(projection, generation));
+        buffer.clear();
+        open = true;
+    }
+
+    void add(Pending pending) {
+        buffer.add(pending);
+        if (buffer.size() >= maxBatch) {
+            flush();
+        }
+    }
+
+    boolean isSuspect(TopicPartition partition, long offset) {
+        Map<TopicPartition, Long> suspects = SUSPECTS.get(name);
+        Long upTo = suspects == null ? null : suspects.get(partition);
+        return upTo != null && offset <= upTo;
+    }
+
+    void clearSuspect(TopicPartition partition, long offset) {
+        Map<TopicPartition, Long> suspects = SUSPECTS.get(name);
+        if (suspects != null) {
+            suspects.computeIfPresent(partition, (p, upTo) -> offset >= upTo ? null : upTo);
+        }
+    }
+
+    /**
+     * Applies one suspect record in a transaction of its own, after flushing what came before it.
+     *
+     * @throws SQLException when its statements fail: it goes to the dead-letter topic, its position is recorded
+     */
+    void applyAlone(Pending pending) throws SQLException {
+        flush();
+        try {
+            write(List.of(pending));
+        } catch (SQLException e) {
+            write(List.of(new Pending(pending.partition(), pending.offset(), pending.position(), List.of())));
+            throw e;
+        }
+    }
+
+    @Override
+    public void flush() {
+        if (buffer.isEmpty()) {
+            return;
+        }
+        try {
+            write(buffer);
+            buffer.clear();
+        } catch (SQLException e) {
+            Map<TopicPartition, Long> suspects = SUSPECTS.computeIfAbsent(name, n -> new ConcurrentHashMap<>());
+            for (Pending pending : buffer) {
+                suspects.merge(pending.partition(), pending.offset(), Math::max);
+            }
+            int size = buffer.size();
+            buffer.clear();
+            log.warn("Projection {}: a batch of {} events failed in PostgreSQL ({}); it will be redelivered and applied one"
+                    + " event at a time", projection, size, e.getMessage());
+            throw new StreamsException("projection " + projection + ": writing " + size + " events failed: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void commit(Map<TopicPartition, Long> changelogOffsets) {
+        flush();
+    }
+
+    /** Writes events not yet applied, and their partitions' positions, in one transaction. */
+    private void write(List<Pending> pendings) throws SQLException {
+        Map<TopicPartition, ReadModelDatabase.Applied> advanced = new HashMap<>();
+        try (Connection c = database.pool().getConnection()) {
+            c.setAutoCommit(false);
+            try (Statement s = c.createStatement()) {
+                s.execute("SET LOCAL search_path TO " + schema + ", public");
+                String batchSql = null;
+                PreparedStatement batch = null;
+                int queued = 0;
+                try {
+                    for (Pending pending : pendings) {
+                        ReadModelDatabase.Applied last = advanced.getOrDefault(pending.partition(), applied.get(pending.partition()));
+                        if (last != null && pending.position() <= last.position()) {
+                            continue;
+                        }
+                        for (SqlBatch.Statement statement : pending.statements()) {
+                            if (!statement.sql().equals(batchSql)) {
+                                if (batch != null) {
+                                    batch.executeBatch();
+                                    batch.close();
+                                }
+                                batchSql = statement.sql();
+                                batch = c.prepareStatement(batchSql);
+                                queued = 0;
+                            }
+                            Object[] parameters = statement.parameters();
+                            for (int i = 0; i < parameters.length; i++) {
+                                batch.setObject(i + 1, parameters[i]);
+                            }
+                            batch.addBatch();
+                            queued++;
+                        }
+                        advanced.put(pending.partition(), new ReadModelDatabase.Applied(pending.position(), pending.offset()));
+                    }
+                    if (batch != null && queued > 0) {
+                        batch.executeBatch();
+                    }
+                } finally {
+                    if (batch != null) {
+                        batch.close();
+                    }
+                }
+                if (!advanced.isEmpty()) {
+                    try (PreparedStatement positions = c.prepareStatement("INSERT INTO " + schema + ".cqrs_positions"
+                            + " (topic, partition, position, \"offset\") VALUES (?, ?, ?, ?) ON CONFLICT (topic, partition)"
+                            + " DO UPDATE SET position = excluded.position, \"offset\" = excluded.\"offset\"")) {
+                        for (var entry : advanced.entrySet()) {
+                            positions.setString(1, entry.getKey().topic());
+                            positions.setInt(2, entry.getKey().partition());
+                            positions.setLong(3, entry.getValue().position());
+                            positions.setLong(4, entry.getValue().offset());
+                            positions.addBatch();
+                        }
+                        positions.executeBatch();
+                    }
+                    s.execute("SELECT pg_notify('" + ReadModelDatabase.CHANNEL + "', '" + projection + "')");
+                }
+                c.commit();
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
+        }
+        applied.putAll(advanced);
+    }
+
+    @Override
+    public void close() {
+        buffer.clear();
+        open = false;
+    }
+
+    @Override
+    public boolean persistent() {
+        return false;
+    }
+
+    @Override
+    public boolean isOpen() {
+        return open;
+    }
+
+    /** Builds one store per task; the store keeps no changelog: PostgreSQL is its durable state. */
+    static final class Builder implements StoreBuilder<ReadModelStore> {
+        private final String name;
+        private final String projection;
+        private final int generation;
+        private final ReadModelDatabase database;
+        private final int maxBatch;
+
+        Builder(String projection, int generation, ReadModelDatabase database, int maxBatch) {
+            this.name = storeName(projection, generation);
+            this.projection = projection;
+            this.generation = generation;
+            this.database = database;
+            this.maxBatch = maxBatch;
+        }
+
+        @Override
+        public StoreBuilder<ReadModelStore> withCachingEnabled() {
+            return this;
+        }
+
+        @Override
+        public StoreBuilder<ReadModelStore> withCachingDisabled() {
+            return this;
+        }
+
+        @Override
+        public StoreBuilder<ReadModelStore> withLoggingEnabled(Map<String, String> config) {
+            return this;
+        }
+
+        @Override
+        public StoreBuilder<ReadModelStore> withLoggingDisabled() {
+            return this;
+        }
+
+        @Override
+        public ReadModelStore build() {
+            return new ReadModelStore(name, projection, generation, database, maxBatch);
+        }
+
+        @Override
+        public Map<String, String> logConfig() {
+            return Map.of();
+        }
+
+        @Override
+        public boolean loggingEnabled() {
+            return false;
+        }
+
+        @Override
+        public String name() {
+            return name;
+        }
+    }
+}

@@ -1,0 +1,128 @@
+package dev.cqrs.projector;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.common.TopicPartition;
+import org.postgresql.PGConnection;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Waits until a PostgreSQL projection's active generation reflects every event up to a global
+ * position: what a query needs to see its client's own writes. Usable in any process that can reach
+ * the read-model database and Kafka, whether or not it runs the projection.
+ *
+ * <p>The projection has reached position P when, for every partition of its topics, it applied an event
+ * at P or later, or it has consumed everything the partition holds now. The second check is only
+ * needed, and only valid, once P is published; it is, when any partition delivered an event at or after
+ * P, because the relay publishes in position order. Flushes NOTIFY, so a waiter wakes within
+ * milliseconds; it also polls, in case a notification is lost.
+ */
+public final class ReadYourWrites implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(ReadYourWrites.class);
+    private static final long POLL_MILLIS = 50;
+
+    private final ReadModelDatabase database;
+    private final KafkaOffsets kafka;
+    private final String prefix;
+    private final Map<String, List<String>> topicsByProjection;
+    private final Object signal = new Object();
+    private final Thread listener;
+    private volatile boolean closed;
+
+    ReadYourWrites(ReadModelDatabase database, KafkaOffsets kafka, String prefix, Map<String, List<String>> topicsByProjection) {
+        this.database = database;
+        this.kafka = kafka;
+        this.prefix = prefix;
+        this.topicsByProjection = Map.copyOf(topicsByProjection);
+        this.listener = Thread.ofPlatform().daemon().name("cqrs-read-your-writes").start(this::listen);
+    }
+
+    /**
+     * Waits until {@code projection} has reached {@code position}, or {@code timeout} passes.
+     *
+     * @return whether it has reached it
+     */
+    public boolean awaitPosition(String projection, long position, Duration timeout) {
+        List<String> topics = topicsByProjection.get(projection);
+        if (topics == null) {
+            throw new IllegalArgumentException("no PostgreSQL projection named '" + projection + "'");
+        }
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            if (hasReached(projection, topics, position)) {
+                return true;
+            }
+            long remaining = (deadline - System.nanoTime()) / 1_000_000;
+            if (remaining <= 0) {
+                return false;
+            }
+            synchronized (signal) {
+                try {
+                    signal.wait(Math.min(remaining, POLL_MILLIS));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+            }
+        }
+    }
+
+    boolean hasReached(String projection, List<String> topics, long position) {
+        int generation = database.activeGeneration(projection).orElse(0);
+        if (generation == 0) {
+            return false;
+        }
+        Map<TopicPartition, ReadModelDatabase.Applied> applied = database.applied(projection, generation);
+        List<TopicPartition> partitions = kafka.partitionsOf(topics);
+        long highest = applied.values().stream().mapToLong(ReadModelDatabase.Applied::position).max().orElse(0);
+        List<TopicPartition> behind = partitions.stream()
+                .filter(p -> !applied.containsKey(p) || applied.get(p).position() < position).toList();
+        if (behind.isEmpty()) {
+            return true;
+        }
+        if (highest < position) {
+            return false;
+        }
+        Map<TopicPartition, Long> ends = kafka.endOffsets(behind);
+        Map<TopicPartition, Long> committed = kafka.committed(Projector.applicationId(prefix, projection, generation), behind);
+        return behind.stream().allMatch(p -> committed.getOrDefault(p, 0L) >= ends.getOrDefault(p, 0L));
+    }
+
+    private void listen() {
+        while (!closed) {
+            try (Connection connection = database.openSession(); Statement statement = connection.createStatement()) {
+                statement.execute("LISTEN " + ReadModelDatabase.CHANNEL);
+                PGConnection pg = connection.unwrap(PGConnection.class);
+                while (!closed) {
+                    var notifications = pg.getNotifications(500);
+                    if (notifications != null && notifications.length > 0) {
+                        synchronized (signal) {
+                            signal.notifyAll();
+                        }
+                    }
+                }
+            } catch (SQLException e) {
+                if (!closed) {
+                    log.debug("Read-your-writes listener lost its connection ({}); reconnecting", e.getMessage());
+                    try {
+                        Thread.sleep(1_000);
+                    } catch (InterruptedException interrupted) {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        listener.interrupt();
+    }
+}

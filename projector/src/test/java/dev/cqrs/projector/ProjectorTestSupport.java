@@ -1,0 +1,183 @@
+package dev.cqrs.projector;
+
+import dev.cqrs.core.CommandMetadata;
+import dev.cqrs.core.EventStore;
+import dev.cqrs.core.RawEvent;
+import dev.cqrs.core.contract.ContractCodecs;
+import dev.cqrs.core.contract.ContractEvent;
+import dev.cqrs.embedded.kafka.KafkaBroker;
+import dev.cqrs.embedded.postgres.PostgresServer;
+import dev.cqrs.embedded.postgres.TestDatabase;
+import dev.cqrs.outbox.Relay;
+import dev.cqrs.outbox.RelayConfig;
+import dev.cqrs.postgres.PostgresEventStore;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
+
+/**
+ * An event store, a relay publishing it to topics of this test's own, and the counter projection: what
+ * every projector test starts from. The read model's rows are compared with the fold of the store.
+ */
+final class ProjectorTestSupport implements AutoCloseable {
+
+    static final String BOOTSTRAP = KafkaBroker.shared().bootstrapServers();
+
+    final TestDatabase db;
+    final PostgresEventStore store;
+    final String prefix = "p" + UUID.randomUUID().toString().substring(0, 8);
+    final String topic = prefix + ".events.counter";
+    final EventStore<ContractEvent> counters;
+    private final Relay relay;
+
+    ProjectorTestSupport(String name) {
+        this.db = PostgresServer.shared().createDatabase(name);
+        this.store = PostgresEventStore.builder(db.jdbcUrl(), db.user(), db.password()).poolSize(12).build();
+        this.counters = store.events("counter", ContractCodecs.events());
+        Map<String, Object> relaySettings = new HashMap<>();
+        relaySettings.put(RelayConfig.BOOTSTRAP_SERVERS, BOOTSTRAP);
+        relaySettings.put(RelayConfig.NAME, prefix);
+        relaySettings.put(RelayConfig.TOPIC_PATTERN, prefix + ".events.{aggregateType}");
+        relaySettings.put(RelayConfig.CHECKPOINT_TOPIC, prefix + ".checkpoints");
+        relaySettings.put(RelayConfig.TOPIC_PARTITIONS, 3);
+        relaySettings.put(RelayConfig.POLL_INTERVAL_MS, 100L);
+        this.relay = Relay.start(store, new RelayConfig(relaySettings));
+    }
+
+    /** Projector settings: this test's prefix, the test database for read models. */
+    Map<String, Object> projectorSettings() {
+        Map<String, Object> settings = new HashMap<>();
+        settings.put(ProjectorConfig.BOOTSTRAP_SERVERS, BOOTSTRAP);
+        settings.put(ProjectorConfig.APPLICATION_PREFIX, prefix);
+        settings.put(ProjectorConfig.READ_MODEL_URL, db.jdbcUrl());
+        settings.put(ProjectorConfig.READ_MODEL_USER, db.user());
+        settings.put(ProjectorConfig.READ_MODEL_PASSWORD, db.password());
+        settings.put(ProjectorConfig.TOPIC_PARTITIONS, 3);
+        settings.put(ProjectorConfig.STATE_DIR, System.getProperty("java.io.tmpdir") + "/cqrs-streams-test/" + prefix);
+        return settings;
+    }
+
+    ProjectorConfig projectorConfig() {
+        return new ProjectorConfig(projectorSettings());
+    }
+
+    /**
+     * The counter read model: a running total (not idempotent by itself: only exactly-once application
+     * keeps it right) and the latest name, guarded by position.
+     */
+    PostgresProjection<ContractEvent> counterProjection() {
+        return counterProjection(e -> { });
+    }
+
+    PostgresProjection<ContractEvent> counterProjection(java.util.function.Consumer<ContractEvent.Renamed> onRename) {
+        return PostgresProjection.builder("counters", topic, ContractCodecs.events())
+                .schema("CREATE TABLE counters (id text PRIMARY KEY, total bigint NOT NULL, events bigint NOT NULL,"
+                        + " name text NOT NULL DEFAULT '', position bigint NOT NULL)")
+                .views("counters")
+                .on(ContractEvent.Incremented.class, (e, sql) -> sql.execute(
+                        "INSERT INTO counters (id, total, events, position) VALUES (?, ?, 1, ?) ON CONFLICT (id) DO UPDATE"
+                                + " SET total = counters.total + excluded.total, events = counters.events + 1, position = excluded.position",
+                        e.aggregateId(), (long) e.event().by(), e.globalPosition()))
+                .on(ContractEvent.Renamed.class, (e, sql) -> {
+                    onRename.accept(e.event());
+                    sql.execute("INSERT INTO counters (id, total, events, name, position) VALUES (?, 0, 1, ?, ?) ON CONFLICT (id)"
+                                    + " DO UPDATE SET name = excluded.name, events = counters.events + 1, position = excluded.position",
+                            e.aggregateId(), e.event().name(), e.globalPosition());
+                })
+                .build();
+    }
+
+    /** A row of the counter read model, and the same row folded from the store. */
+    record Counter(long total, long events, String name) {
+    }
+
+    /** The read model as readers see it (the view). */
+    Map<String, Counter> readModel() throws Exception {
+        try (Connection c = db.dataSource().getConnection(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT id, total, events, name FROM read.counters")) {
+            Map<String, Counter> rows = new TreeMap<>();
+            while (rs.next()) {
+                rows.put(rs.getString(1), new Counter(rs.getLong(2), rs.getLong(3), rs.getString(4)));
+            }
+            return rows;
+        }
+    }
+
+    /** The fold of every event in the store: what the read model must equal. */
+    Map<String, Counter> foldOfTheStore() {
+        Map<String, Counter> rows = new TreeMap<>();
+        for (RawEvent raw : all()) {
+            ContractEvent event = ContractCodecs.events().decode(new dev.cqrs.core.codec.EncodedEvent(raw.eventType(),
+                    raw.contentType(), raw.payload()));
+            Counter before = rows.getOrDefault(raw.stream().aggregateId(), new Counter(0, 0, ""));
+            rows.put(raw.stream().aggregateId(), switch (event) {
+                case ContractEvent.Incremented(int by) -> new Counter(before.total() + by, before.events() + 1, before.name());
+                case ContractEvent.Renamed(String name) -> new Counter(before.total(), before.events() + 1, name);
+            });
+        }
+        return rows;
+    }
+
+    List<RawEvent> all() {
+        List<RawEvent> all = new ArrayList<>();
+        long last = 0;
+        while (true) {
+            List<RawEvent> page = store.globalLog().readAfter(last, 10_000);
+            if (page.isEmpty()) {
+                return all;
+            }
+            all.addAll(page);
+            last = page.get(page.size() - 1).globalPosition();
+        }
+    }
+
+    long headPosition() {
+        return store.globalLog().headPosition();
+    }
+
+    /** Appends {@code total} increments in appends of 1 to 10, over 100 counters, from {@code threads} writers. */
+    Thread[] write(int total, int threads) {
+        AtomicInteger written = new AtomicInteger();
+        return IntStream.range(0, threads).mapToObj(t -> Thread.ofPlatform().start(() -> {
+            ThreadLocalRandom random = ThreadLocalRandom.current();
+            while (written.get() < total) {
+                int count = 1 + random.nextInt(10);
+                List<ContractEvent> batch = IntStream.range(0, count)
+                        .<ContractEvent>mapToObj(i -> new ContractEvent.Incremented(1 + random.nextInt(5))).toList();
+                counters.append("c-" + random.nextInt(100), batch, Optional.empty(), CommandMetadata.create());
+                written.addAndGet(count);
+            }
+        })).toArray(Thread[]::new);
+    }
+
+    static void join(Thread... threads) throws InterruptedException {
+        for (Thread thread : threads) {
+            thread.join();
+        }
+    }
+
+    static boolean isAlive(Thread... threads) {
+        for (Thread thread : threads) {
+            if (thread.isAlive()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Override
+    public void close() {
+        relay.close();
+        store.close();
+    }
+}
