@@ -29,6 +29,7 @@ public final class ReadYourWrites implements AutoCloseable {
 
     private final ReadModelDatabase database;
     private final KafkaOffsets kafka;
+    private final boolean owned;
     private final String prefix;
     private final Map<String, List<String>> topicsByProjection;
     private final Object signal = new Object();
@@ -36,11 +37,30 @@ public final class ReadYourWrites implements AutoCloseable {
     private volatile boolean closed;
 
     ReadYourWrites(ReadModelDatabase database, KafkaOffsets kafka, String prefix, Map<String, List<String>> topicsByProjection) {
+        this(database, kafka, prefix, topicsByProjection, false);
+    }
+
+    private ReadYourWrites(ReadModelDatabase database, KafkaOffsets kafka, String prefix,
+                           Map<String, List<String>> topicsByProjection, boolean owned) {
         this.database = database;
         this.kafka = kafka;
+        this.owned = owned;
         this.prefix = prefix;
         this.topicsByProjection = Map.copyOf(topicsByProjection);
         this.listener = Thread.ofPlatform().daemon().name("cqrs-read-your-writes").start(this::listen);
+    }
+
+    /**
+     * For a process that serves queries without running the projections (an API-only role): connects to
+     * the read-model database and Kafka named by {@code config}. Close it when done.
+     */
+    public static ReadYourWrites connect(ProjectorConfig config, List<PostgresProjection<?>> projections) {
+        ReadModelDatabase database = new ReadModelDatabase(config.getString(ProjectorConfig.READ_MODEL_URL),
+                config.getString(ProjectorConfig.READ_MODEL_USER), config.getPassword(ProjectorConfig.READ_MODEL_PASSWORD).value(),
+                config.getString(ProjectorConfig.READ_SCHEMA), config.getString(ProjectorConfig.REGISTRY_SCHEMA), 4);
+        Map<String, List<String>> topics = new java.util.LinkedHashMap<>();
+        projections.forEach(p -> topics.put(p.name(), p.topics()));
+        return new ReadYourWrites(database, new KafkaOffsets(config.bootstrapServers()), config.prefix(), topics, true);
     }
 
     /**
@@ -124,5 +144,9 @@ public final class ReadYourWrites implements AutoCloseable {
     public void close() {
         closed = true;
         listener.interrupt();
+        if (owned) {
+            kafka.close();
+            database.close();
+        }
     }
 }
