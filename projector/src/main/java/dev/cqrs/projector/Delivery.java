@@ -1,6 +1,7 @@
 package dev.cqrs.projector;
 
 import dev.cqrs.codec.kafka.EventRecords;
+import dev.cqrs.codec.registry.SchemaRegistryException;
 import dev.cqrs.core.RawEvent;
 import dev.cqrs.core.codec.EncodedEvent;
 import dev.cqrs.core.codec.EventCodec;
@@ -11,6 +12,7 @@ import java.time.Instant;
 import java.util.Optional;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.streams.errors.StreamsException;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
@@ -63,6 +65,12 @@ final class Delivery {
             E event = codec.decode(new EncodedEvent(raw.eventType(), raw.contentType(), raw.payload()));
             return new Decoded<>(Optional.of(new ProjectionEvent<>(raw.globalPosition(), raw.stream(), raw.sequence(), event,
                     raw.metadata())), Optional.empty());
+        } catch (SchemaRegistryException e) {
+            if (e.isRetriable()) {
+                // Not the record's fault: fail the task, so that Kafka Streams delivers it again later.
+                throw new StreamsException("the schema registry is unavailable while decoding " + where() + ": " + e.getMessage(), e);
+            }
+            return new Decoded<>(Optional.empty(), Optional.of(e));
         } catch (RuntimeException e) {
             return new Decoded<>(Optional.empty(), Optional.of(e));
         }

@@ -80,6 +80,10 @@ final class ProjectorTestSupport implements AutoCloseable {
     }
 
     PostgresProjection<ContractEvent> counterProjection(java.util.function.Consumer<ContractEvent.Renamed> onRename) {
+        return counterProjection(topic, onRename);
+    }
+
+    static PostgresProjection<ContractEvent> counterProjection(String topic, java.util.function.Consumer<ContractEvent.Renamed> onRename) {
         return PostgresProjection.builder("counters", topic, ContractCodecs.events())
                 .schema("CREATE TABLE counters (id text PRIMARY KEY, total bigint NOT NULL, events bigint NOT NULL,"
                         + " name text NOT NULL DEFAULT '', position bigint NOT NULL)")

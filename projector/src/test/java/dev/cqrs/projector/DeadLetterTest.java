@@ -1,0 +1,87 @@
+package dev.cqrs.projector;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.cqrs.core.CommandMetadata;
+import dev.cqrs.core.contract.ContractEvent;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Poison events go to the dead-letter topic with their error; the projection goes on; they can be replayed. */
+class DeadLetterTest {
+
+    private final ProjectorTestSupport support = new ProjectorTestSupport("dead_letters");
+
+    @AfterEach
+    void close() {
+        support.close();
+    }
+
+    @Test
+    void aMalformedRecordAndAThrowingHandlerAreDeadLetteredAndLaterEventsAreStillProjected() throws Exception {
+        AtomicBoolean broken = new AtomicBoolean(true);
+        PostgresProjection<ContractEvent> projection = support.counterProjection(renamed -> {
+            if (broken.get() && renamed.name().equals("boom")) {
+                throw new IllegalStateException("the handler cannot take 'boom'");
+            }
+        });
+        try (Projector projector = Projector.builder(support.projectorConfig()).projection(projection).start()) {
+            support.counters.append("a", List.of(new ContractEvent.Incremented(1)), Optional.empty(), CommandMetadata.create());
+            produceGarbage();
+            support.counters.append("b", List.of(new ContractEvent.Renamed("boom")), Optional.empty(), CommandMetadata.create());
+            support.counters.append("a", List.of(new ContractEvent.Incremented(2)), Optional.empty(), CommandMetadata.create());
+            support.counters.append("c", List.of(new ContractEvent.Renamed("fine")), Optional.empty(), CommandMetadata.create());
+
+            assertThat(projector.readYourWrites().awaitPosition("counters", support.headPosition(), Duration.ofSeconds(60))).isTrue();
+            var rows = support.readModel();
+            assertThat(rows.get("a")).isEqualTo(new ProjectorTestSupport.Counter(3, 2, ""));
+            assertThat(rows.get("c")).isEqualTo(new ProjectorTestSupport.Counter(0, 1, "fine"));
+            assertThat(rows).doesNotContainKey("b");
+
+            List<DeadLetter> letters = awaitDeadLetters(projector, 2);
+            assertThat(letters).extracting(DeadLetter::stage).containsExactlyInAnyOrder("DECODE", "HANDLER");
+            DeadLetter handler = letters.stream().filter(l -> l.stage().equals("HANDLER")).findFirst().orElseThrow();
+            assertThat(handler.error()).contains("the handler cannot take 'boom'");
+            assertThat(handler.event()).hasValueSatisfying(e -> assertThat(e.stream().aggregateId()).isEqualTo("b"));
+            DeadLetter garbage = letters.stream().filter(l -> l.stage().equals("DECODE")).findFirst().orElseThrow();
+            assertThat(garbage.error()).contains("not an event published by the relay");
+            assertThat(garbage.source()).startsWith(support.topic);
+            assertThat(projector.status("counters").deadLettered()).isEqualTo(2);
+
+            broken.set(false);
+            assertThat(projector.replayDeadLetters("counters")).isEqualTo(1);
+            assertThat(support.readModel().get("b")).isEqualTo(new ProjectorTestSupport.Counter(0, 1, "boom"));
+            assertThat(projector.replayDeadLetters("counters")).as("a dead letter is replayed once").isZero();
+            assertThat(support.readModel().get("b")).isEqualTo(new ProjectorTestSupport.Counter(0, 1, "boom"));
+        }
+    }
+
+    private List<DeadLetter> awaitDeadLetters(Projector projector, int count) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        List<DeadLetter> letters = projector.deadLetters("counters");
+        while (letters.size() < count && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+            letters = projector.deadLetters("counters");
+        }
+        return letters;
+    }
+
+    private void produceGarbage() {
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                ProjectorTestSupport.BOOTSTRAP), new StringSerializer(), new ByteArraySerializer())) {
+            producer.send(new ProducerRecord<>(support.topic, "garbage", "\u0000not an event".getBytes(StandardCharsets.UTF_8)));
+            producer.flush();
+        }
+    }
+}

@@ -1,0 +1,97 @@
+package dev.cqrs.projector;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The projector, as a process of its own, killed with SIGKILL at random points while 50,000 events are
+ * written and published; then the read model must equal the fold of the event store, row by row. The
+ * counter's totals are not idempotent, so an event applied twice or skipped would show.
+ */
+class ProjectorCrashTest {
+
+    private final ProjectorTestSupport support = new ProjectorTestSupport("projector_crash");
+
+    @TempDir
+    Path logs;
+
+    @AfterEach
+    void close() {
+        support.close();
+    }
+
+    @Test
+    void aProjectorKilledAtRandomPointsLeavesTheReadModelEqualToTheFoldOfTheStore() throws Exception {
+        Map<String, Object> settings = crashSettings();
+        Thread[] writers = support.write(50_000, 3);
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        int kills = 0;
+        int killedWhileProcessing = 0;
+        while (kills < 10 || ProjectorTestSupport.isAlive(writers)) {
+            Path log = logs.resolve("projector-" + kills + ".log");
+            Process process = start(settings, log);
+            long deadline = System.nanoTime() + Duration.ofSeconds(40).toNanos();
+            while (processed(log) == 0 && process.isAlive() && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            Thread.sleep(random.nextInt(2_500));
+            long before = processed(log);
+            process.destroyForcibly();
+            assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            if (before > 0) {
+                killedWhileProcessing++;
+            }
+            kills++;
+        }
+        ProjectorTestSupport.join(writers);
+        try (Projector projector = Projector.builder(new ProjectorConfig(settings)).projection(support.counterProjection()).start()) {
+            assertThat(projector.readYourWrites().awaitPosition("counters", support.headPosition(), Duration.ofSeconds(120))).isTrue();
+            assertThat(support.all()).hasSizeGreaterThanOrEqualTo(50_000);
+            assertThat(killedWhileProcessing).as("kills while the projector was processing").isGreaterThanOrEqualTo(8);
+            assertThat(support.readModel()).isEqualTo(support.foldOfTheStore());
+            System.out.printf("projector crash test: %d SIGKILLs (%d while processing); the read model equals the fold of %d events%n",
+                    kills, killedWhileProcessing, support.all().size());
+        }
+    }
+
+    /** Quick failure detection, so that a restarted process takes the partitions of the killed one at once. */
+    private Map<String, Object> crashSettings() {
+        Map<String, Object> settings = support.projectorSettings();
+        settings.put("streams.consumer.session.timeout.ms", 6_000);
+        settings.put("streams.consumer.heartbeat.interval.ms", 1_000);
+        settings.put("streams.producer.transaction.timeout.ms", 6_000);
+        return settings;
+    }
+
+    private Process start(Map<String, Object> settings, Path log) throws Exception {
+        List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), "-Xmx384m"));
+        settings.forEach((key, value) -> command.add("-D" + key + "=" + value));
+        command.add("-Dtopic=" + support.topic);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), CounterProjectorMain.class.getName()));
+        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    }
+
+    private static long processed(Path log) throws Exception {
+        if (!Files.exists(log)) {
+            return 0;
+        }
+        List<String> lines = Files.readAllLines(log);
+        for (int i = lines.size() - 1; i >= 0; i--) {
+            if (lines.get(i).startsWith("processed ")) {
+                return Long.parseLong(lines.get(i).substring("processed ".length()).trim());
+            }
+        }
+        return 0;
+    }
+}
