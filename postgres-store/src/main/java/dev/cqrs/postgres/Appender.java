@@ -162,6 +162,9 @@ final class Appender {
      */
     AppendResult appendWith(Connection connection, StreamId stream, List<EncodedEvent> events,
                             Optional<Precondition> precondition, CommandMetadata metadata) throws SQLException {
+        if (events.size() == 1 && metadata.idempotencyKey().isEmpty()) {
+            return appendOne(connection, stream, events.getFirst(), precondition, metadata);
+        }
         Optional<String> key = metadata.idempotencyKey();
         String sql = sql(precondition, key.isPresent());
         int n = events.size();
@@ -224,18 +227,79 @@ final class Appender {
     }
 
     /**
-     * The statement for one kind of precondition, with or without an idempotency key. Parameters, in
-     * order: type, id, [key], type, id, correlation, causation, initiated by, headers, event types,
-     * content types, payloads, event ids, [expected version], [key, type, id].
+     * The commonest append, one event without an idempotency key, in a leaner statement of the same
+     * meaning: no arrays to unnest and no CTEs, so the server sets up a plan of a few nodes instead
+     * of a dozen for every command (./cqrs bench: a fifth less server CPU per one-event append than
+     * the general statement). The precondition is checked on the version
+     * that the statement reads, in the same statement as the insert; a concurrent append makes the
+     * insert hit the unique index, as in the general statement.
      */
-    private String sql(Optional<Precondition> precondition, boolean withKey) {
-        String condition = switch (precondition.orElse(null)) {
+    private AppendResult appendOne(Connection connection, StreamId stream, EncodedEvent event,
+                                   Optional<Precondition> precondition, CommandMetadata metadata) throws SQLException {
+        try (PreparedStatement ps = connection.prepareStatement(oneEventSql(precondition))) {
+            int p = 1;
+            ps.setString(p++, stream.aggregateType());
+            ps.setString(p++, stream.aggregateId());
+            ps.setString(p++, event.eventType());
+            ps.setString(p++, event.contentType());
+            ps.setBytes(p++, event.payload());
+            ps.setObject(p++, UUID.randomUUID());
+            ps.setObject(p++, metadata.correlationId());
+            ps.setObject(p++, metadata.causationId().orElse(null));
+            ps.setString(p++, metadata.initiatedBy().orElse(null));
+            ps.setArray(p++, Rows.headerArray(connection, metadata));
+            ps.setString(p++, stream.aggregateType());
+            ps.setString(p++, stream.aggregateId());
+            if (precondition.orElse(null) instanceof Precondition.ExpectedVersion(Version.Number expected)) {
+                ps.setLong(p++, expected.asLong());
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) {
+                    EventNumber sequence = EventNumber.of(rs.getLong(2));
+                    long position = rs.getLong(1);
+                    return new AppendResult(stream, sequence, sequence, position, position, false);
+                }
+            }
+        }
+        // Nothing was inserted, and without a key only the precondition stops an append.
+        throw new PreconditionFailedException(new PreconditionFailed(stream,
+                precondition.orElseThrow(() -> new IllegalStateException("no row appended to " + stream)),
+                currentVersion(connection, stream)));
+    }
+
+    /**
+     * The one-event statement for one kind of precondition. Parameters, in order: type, id, event
+     * type, content type, payload, event id, correlation, causation, initiated by, headers, type, id,
+     * [expected version].
+     */
+    private String oneEventSql(Optional<Precondition> precondition) {
+        return "INSERT INTO " + schema + ".events (global_position, aggregate_type, aggregate_id, sequence, event_type,"
+                + " content_type, payload, event_id, correlation_id, causation_id, initiated_by, headers)"
+                + " SELECT pg_current_xact_id()::text::bigint << 16, ?::text, ?::text, coalesce(current.version, 0) + 1,"
+                + " ?::text, ?::text, ?::bytea, ?::uuid, ?::uuid, ?::uuid, ?::text, ?::text[]"
+                + " FROM (SELECT max(sequence) AS version FROM " + schema + ".events"
+                + " WHERE aggregate_type = ? AND aggregate_id = ?) AS current"
+                + " WHERE " + condition(precondition) + " RETURNING global_position, sequence";
+    }
+
+    /** What a precondition asks of {@code current.version}, the stream's version as the statement reads it. */
+    private static String condition(Optional<Precondition> precondition) {
+        return switch (precondition.orElse(null)) {
             case null -> "true";
             case Precondition.New n -> "current.version IS NULL";
             case Precondition.Exists e -> "current.version IS NOT NULL";
             case Precondition.ExpectedVersion(Version.Initial i) -> "current.version IS NULL";
             case Precondition.ExpectedVersion(Version.Number v) -> "current.version = ?::bigint";
         };
+    }
+
+    /**
+     * The statement for one kind of precondition, with or without an idempotency key. Parameters, in
+     * order: type, id, [key], type, id, correlation, causation, initiated by, headers, event types,
+     * content types, payloads, event ids, [expected version], [key, type, id].
+     */
+    private String sql(Optional<Precondition> precondition, boolean withKey) {
+        String condition = condition(precondition);
         StringBuilder sql = new StringBuilder(1_200)
                 .append("WITH current AS (SELECT max(sequence) AS version FROM ").append(schema)
                 .append(".events WHERE aggregate_type = ? AND aggregate_id = ?)");
@@ -285,8 +349,16 @@ final class Appender {
     }
 
     Optional<Version> currentVersion(StreamId stream) {
+        try (Connection connection = pool.getConnection()) {
+            return currentVersion(connection, stream);
+        } catch (SQLException e) {
+            throw SqlFailures.readFailed("reading the version of " + stream, e);
+        }
+    }
+
+    private Optional<Version> currentVersion(Connection connection, StreamId stream) throws SQLException {
         String sql = "SELECT max(sequence) FROM " + schema + ".events WHERE aggregate_type = ? AND aggregate_id = ?";
-        try (Connection connection = pool.getConnection(); PreparedStatement ps = connection.prepareStatement(sql)) {
+        try (PreparedStatement ps = connection.prepareStatement(sql)) {
             ps.setString(1, stream.aggregateType());
             ps.setString(2, stream.aggregateId());
             try (ResultSet rs = ps.executeQuery()) {
@@ -294,8 +366,6 @@ final class Appender {
                 long version = rs.getLong(1);
                 return rs.wasNull() ? Optional.empty() : Optional.of(Version.of(version));
             }
-        } catch (SQLException e) {
-            throw SqlFailures.readFailed("reading the version of " + stream, e);
         }
     }
 }
