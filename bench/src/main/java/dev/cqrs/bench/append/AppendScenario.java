@@ -30,7 +30,8 @@ import java.util.Optional;
  *
  * <p>Ours is the whole command path a service runs: {@code EntityStore.execute} loads the
  * aggregate (a SELECT of its events), decides, encodes the event as JSON and appends it with
- * {@code ExpectedVersion} in one autocommitted statement that also NOTIFYs. Every aggregate takes
+ * {@code ExpectedVersion} in one autocommitted statement, then wakes listeners (a NOTIFY shared
+ * with the appends that finish meanwhile). Every aggregate takes
  * {@value Readings#COMMANDS_PER_AGGREGATE} commands, so a load reads 0 to 9 events, as for a typical
  * short-lived aggregate, in the first round as in the last.
  *

@@ -67,7 +67,7 @@ public final class BatchScenario implements Scenario {
             List<Figures> figures = Rounds.run(context, name(), METRIC, List.of(oursSide, rawSide));
             return List.of(new Comparison("batch",
                     context.clients() + " clients; ours: EventStore.append of 100 events with ExpectedVersion"
-                            + " (one statement: unnest arrays, NOTIFY); raw: one autocommitted 100-row"
+                            + " (one statement, then a shared NOTIFY); raw: one autocommitted 100-row"
                             + " INSERT ... VALUES of the same rows",
                     METRIC, figures.get(0), figures.get(1), Optional.of(Target.atLeast(0.8))));
         }
