@@ -1,0 +1,265 @@
+package dev.cqrs.todo.api;
+
+import dev.cqrs.core.Before;
+import dev.cqrs.core.EventSource;
+import dev.cqrs.core.StreamId;
+import dev.cqrs.core.VersionedEventWithMetadata;
+import dev.cqrs.todo.domain.TodoCommand;
+import dev.cqrs.todo.domain.TodoEvent;
+import dev.cqrs.todo.readmodel.TodoActivity;
+import dev.cqrs.todo.readmodel.TodoList;
+import dev.cqrs.todo.readmodel.TodoPage;
+import graphql.ExecutionInput;
+import graphql.ExecutionResult;
+import graphql.GraphQL;
+import graphql.analysis.MaxQueryComplexityInstrumentation;
+import graphql.analysis.MaxQueryDepthInstrumentation;
+import graphql.execution.instrumentation.ChainedInstrumentation;
+import graphql.schema.DataFetcher;
+import graphql.schema.DataFetchingEnvironment;
+import graphql.schema.GraphQLSchema;
+import graphql.schema.idl.RuntimeWiring;
+import graphql.schema.idl.SchemaGenerator;
+import graphql.schema.idl.SchemaParser;
+import graphql.schema.idl.TypeRuntimeWiring;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.function.Function;
+
+/**
+ * The GraphQL API over the to-dos: the schema ({@code schema.graphqls} beside this class), one data
+ * fetcher per field that does more than read a property, the limits, and the error mapping.
+ *
+ * <p>Queries read the read model ({@link TodoList}), waiting first, when asked, until it reflects a
+ * position ({@link ReadModelWait}); {@code Todo.events} reads the event store; mutations run commands
+ * ({@link TodoCommands}).
+ */
+public final class TodoGraphQL {
+
+    /** The value of {@code apiVersion}. */
+    public static final String API_VERSION = "1.0";
+    /** The most events one {@code Todo.events} returns. */
+    static final int MAX_EVENTS = 1_000;
+
+    /** Waits until the to-do list read model reflects a global position; returns whether it does. */
+    @FunctionalInterface
+    public interface ReadModelWait {
+        boolean await(long position, Duration timeout);
+    }
+
+    private final TodoCommands commands;
+    private final TodoList list;
+    private final EventSource<TodoEvent> events;
+    private final ReadModelWait readModelWait;
+    private final Function<String, Optional<TodoActivity>> activity;
+    private final ApiLimits limits;
+    private final Counter readWaitTimeouts;
+    private final GraphQL graphQL;
+
+    /**
+     * @param activity the to-do's activity from the state projection, empty when not available here
+     */
+    public TodoGraphQL(TodoCommands commands, TodoList list, EventSource<TodoEvent> events, ReadModelWait readModelWait,
+                       Function<String, Optional<TodoActivity>> activity, ApiLimits limits, MeterRegistry metrics) {
+        this.commands = Objects.requireNonNull(commands, "commands");
+        this.list = Objects.requireNonNull(list, "list");
+        this.events = Objects.requireNonNull(events, "events");
+        this.readModelWait = Objects.requireNonNull(readModelWait, "readModelWait");
+        this.activity = Objects.requireNonNull(activity, "activity");
+        this.limits = Objects.requireNonNull(limits, "limits");
+        this.readWaitTimeouts = Counter.builder("cqrs.read.your.writes.timeouts")
+                .description("Queries that answered before the read model reached their minPosition").register(metrics);
+        this.graphQL = GraphQL.newGraphQL(schema())
+                .instrumentation(new ChainedInstrumentation(List.of(
+                        new MaxQueryDepthInstrumentation(limits.maxQueryDepth()),
+                        new MaxQueryComplexityInstrumentation(limits.maxQueryComplexity(), new QueryCost()))))
+                .defaultDataFetcherExceptionHandler(new ErrorMapping())
+                .build();
+    }
+
+    ApiLimits limits() {
+        return limits;
+    }
+
+    ExecutionResult execute(String query, Optional<String> operationName, Map<String, Object> variables, RequestContext context) {
+        ExecutionInput input = ExecutionInput.newExecutionInput()
+                .query(query)
+                .operationName(operationName.orElse(null))
+                .variables(variables)
+                .graphQLContext(Map.of(RequestContext.KEY, context))
+                .build();
+        return graphQL.execute(input);
+    }
+
+    // ---- the schema and its wiring ----
+
+    private GraphQLSchema schema() {
+        String sdl;
+        try (InputStream in = TodoGraphQL.class.getResourceAsStream("schema.graphqls")) {
+            sdl = new String(Objects.requireNonNull(in, "schema.graphqls is missing").readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the GraphQL schema", e);
+        }
+        RuntimeWiring wiring = RuntimeWiring.newRuntimeWiring()
+                .scalar(Scalars.POSITION)
+                .scalar(Scalars.DATE_TIME)
+                .scalar(Scalars.CURSOR)
+                .type(TypeRuntimeWiring.newTypeWiring("Query")
+                        .dataFetcher("apiVersion", env -> API_VERSION)
+                        .dataFetcher("allTodos", this::allTodos)
+                        .dataFetcher("todo", this::todo))
+                .type(TypeRuntimeWiring.newTypeWiring("Mutation")
+                        .dataFetcher("newTodo", this::newTodo)
+                        .dataFetcher("todo", this::todoMutation))
+                .type(TypeRuntimeWiring.newTypeWiring("TodoMutation")
+                        .dataFetcher("setDescription", command(env -> new TodoCommand.UpdateDescription(env.getArgument("text"))))
+                        .dataFetcher("setReminder", command(env -> new TodoCommand.SetReminder(env.getArgument("time"))))
+                        .dataFetcher("cancelReminder", command(env -> new TodoCommand.CancelReminder()))
+                        .dataFetcher("toggle", command(env -> new TodoCommand.ToggleCompletion()))
+                        .dataFetcher("complete", command(env -> new TodoCommand.MarkCompleted()))
+                        .dataFetcher("reset", command(env -> new TodoCommand.ResetCompleted())))
+                .type(TypeRuntimeWiring.newTypeWiring("Todo")
+                        .dataFetcher("events", this::history)
+                        .dataFetcher("activity", env -> activity.apply(env.<TodoView>getSource().id()).orElse(null)))
+                .type(TypeRuntimeWiring.newTypeWiring("VersionedTodoEvent")
+                        .dataFetcher("sequence", env -> env.<VersionedEventWithMetadata<TodoEvent>>getSource().sequence().value())
+                        .dataFetcher("event", env -> env.<VersionedEventWithMetadata<TodoEvent>>getSource().event())
+                        .dataFetcher("metadata", env -> env.<VersionedEventWithMetadata<TodoEvent>>getSource().metadata()))
+                .type(TypeRuntimeWiring.newTypeWiring("TodoEvent")
+                        .typeResolver(env -> env.getSchema().getObjectType(env.<TodoEvent>getObject().eventType())))
+                .type(TypeRuntimeWiring.newTypeWiring("Created")
+                        .dataFetcher("initialDescription", env -> env.<TodoEvent.Created>getSource().description()))
+                .type(TypeRuntimeWiring.newTypeWiring("DescriptionUpdated")
+                        .dataFetcher("newDescription", env -> env.<TodoEvent.DescriptionUpdated>getSource().description()))
+                .type(TypeRuntimeWiring.newTypeWiring("ReminderUpdated")
+                        .dataFetcher("newReminder", env -> env.<TodoEvent.ReminderUpdated>getSource().reminder().orElse(null)))
+                .type(TypeRuntimeWiring.newTypeWiring("Completed").dataFetcher("isComplete", env -> true))
+                .type(TypeRuntimeWiring.newTypeWiring("Uncompleted").dataFetcher("isComplete", env -> false))
+                .type(TypeRuntimeWiring.newTypeWiring("EventMetadata")
+                        .dataFetcher("eventId", env -> env.<dev.cqrs.core.EventMetadata>getSource().eventId().toString())
+                        .dataFetcher("correlationId", env -> env.<dev.cqrs.core.EventMetadata>getSource().correlationId().toString())
+                        .dataFetcher("causationId", env -> env.<dev.cqrs.core.EventMetadata>getSource().causationId()
+                                .map(Object::toString).orElse(null)))
+                .build();
+        return new SchemaGenerator().makeExecutableSchema(new SchemaParser().parse(sdl), wiring);
+    }
+
+    // ---- queries ----
+
+    /** A page of the list: the GraphQL types TodoPage, TodoEdge and PageInfo. */
+    record Page(long totalCount, List<Edge> edges, PageInfo pageInfo) {
+    }
+
+    record Edge(long cursor, TodoView node) {
+    }
+
+    record PageInfo(boolean hasNextPage, boolean hasPreviousPage, Optional<Long> startCursor, Optional<Long> endCursor) {
+    }
+
+    private Page allTodos(DataFetchingEnvironment env) {
+        int first = Objects.requireNonNullElse(env.<Integer>getArgument("first"), 20);
+        if (first < 0 || first > limits.maxPageSize()) {
+            throw ApiException.badRequest("first must be between 0 and " + limits.maxPageSize() + ", not " + first);
+        }
+        Optional<Long> after = Optional.ofNullable(env.getArgument("after"));
+        awaitReadModel(env);
+        TodoPage page = list.page(first, after.map(OptionalLong::of).orElse(OptionalLong.empty()));
+        List<Edge> edges = page.rows().stream().map(row -> new Edge(row.createdPosition(), TodoView.of(row))).toList();
+        return new Page(page.totalCount(), edges, new PageInfo(page.hasNextPage(), after.isPresent(),
+                edges.isEmpty() ? Optional.empty() : Optional.of(edges.getFirst().cursor()),
+                edges.isEmpty() ? Optional.empty() : Optional.of(edges.getLast().cursor())));
+    }
+
+    private TodoView todo(DataFetchingEnvironment env) {
+        String id = todoId(env);
+        awaitReadModel(env);
+        return list.find(id).map(TodoView::of)
+                .orElseThrow(() -> new ApiException(ErrorCode.NOT_FOUND, "there is no to-do " + id
+                        + (env.containsArgument("minPosition") && env.getArgument("minPosition") != null ? ""
+                        : " in the read model (pass minPosition to wait for a write of yours)")));
+    }
+
+    private List<VersionedEventWithMetadata<TodoEvent>> history(DataFetchingEnvironment env) {
+        Integer before = env.getArgument("before");
+        int maxCount = Objects.requireNonNullElse(env.<Integer>getArgument("maxCount"), 100);
+        if (maxCount < 1 || maxCount > MAX_EVENTS) {
+            throw ApiException.badRequest("maxCount must be between 1 and " + MAX_EVENTS + ", not " + maxCount);
+        }
+        if (before != null && before < 1) {
+            throw ApiException.badRequest("before must be an event number, 1 or more, not " + before);
+        }
+        return events.readEventsBackward(env.<TodoView>getSource().id(),
+                before == null ? Before.endOfStream() : Before.event(before), maxCount);
+    }
+
+    /** Waits, bounded, for the query's minPosition; answers with what the read model has either way. */
+    private void awaitReadModel(DataFetchingEnvironment env) {
+        Long minPosition = env.getArgument("minPosition");
+        if (minPosition == null) {
+            return;
+        }
+        long started = System.nanoTime();
+        boolean reached;
+        try {
+            reached = readModelWait.await(minPosition, limits.maxReadWait());
+        } catch (RuntimeException e) {
+            throw new TodoList.ReadModelUnavailableException("waiting for position " + minPosition + " failed: " + e.getMessage(), e);
+        }
+        if (!reached) {
+            readWaitTimeouts.increment();
+        }
+        context(env).awaited(minPosition, reached, (System.nanoTime() - started) / 1_000_000);
+    }
+
+    // ---- mutations ----
+
+    private CommandOutcome newTodo(DataFetchingEnvironment env) {
+        RequestContext context = context(env);
+        context.requireMayMutate();
+        String text = env.getArgument("text");
+        Optional<Instant> reminder = Optional.ofNullable(env.getArgument("reminderTime"));
+        return commands.create(text, reminder, context.commandMetadata(Optional.ofNullable(env.getArgument("idempotencyKey"))));
+    }
+
+    /** The object of {@code Mutation.todo(id)}: the id, checked, for the command fields below it. */
+    private String todoMutation(DataFetchingEnvironment env) {
+        context(env).requireMayMutate();
+        return todoId(env);
+    }
+
+    private DataFetcher<CommandOutcome> command(Function<DataFetchingEnvironment, TodoCommand> command) {
+        return env -> {
+            RequestContext context = context(env);
+            Integer expected = env.getArgument("expectedVersion");
+            return commands.execute(env.getSource(), command.apply(env),
+                    expected == null ? OptionalLong.empty() : OptionalLong.of(expected),
+                    context.commandMetadata(Optional.ofNullable(env.getArgument("idempotencyKey"))));
+        };
+    }
+
+    // ---- helpers ----
+
+    private static String todoId(DataFetchingEnvironment env) {
+        String id = env.getArgument("id");
+        try {
+            return StreamId.checkName("to-do id", id, StreamId.MAX_ID_LENGTH);
+        } catch (StreamId.InvalidNameException e) {
+            throw ApiException.badRequest(e.getMessage());
+        }
+    }
+
+    private static RequestContext context(DataFetchingEnvironment env) {
+        return env.getGraphQlContext().get(RequestContext.KEY);
+    }
+}
