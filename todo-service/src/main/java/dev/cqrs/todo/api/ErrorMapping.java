@@ -98,7 +98,8 @@ final class ErrorMapping implements DataFetcherExceptionHandler {
                 case DataFetchingException, NullValueInNonNullableField -> ErrorCode.INTERNAL;
             };
         }
-        return ErrorCode.INTERNAL;
+        // graphql-java's other checks of the request, e.g. introspection "not asked in good faith".
+        return ErrorCode.BAD_REQUEST;
     }
 
     private static ErrorCode named(String code) {

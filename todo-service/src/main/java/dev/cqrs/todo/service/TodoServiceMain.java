@@ -26,6 +26,12 @@ public final class TodoServiceMain {
 
     public static void main(String[] args) throws Exception {
         String command = args.length == 0 ? "serve" : args[0];
+        if (java.util.Arrays.asList(args).stream().anyMatch(a -> a.equals("help") || a.equals("-h") || a.equals("--help"))) {
+            command = "help";
+        } else if (args.length > 1) {
+            System.err.print("unexpected arguments after '" + command + "'\n\n" + usage());
+            System.exit(2);
+        }
         switch (command) {
             case "serve" -> run(System.getenv(), false);
             case "dev" -> run(System.getenv(), true);
@@ -39,7 +45,7 @@ public final class TodoServiceMain {
 
     private static String usage() {
         String launcher = System.getProperty("cqrs.command", "TodoServiceMain");
-        return "usage: " + launcher.replace(" dev", "") + " [dev|serve|help]\n\n"
+        return "usage: " + (launcher.endsWith(" dev") ? launcher + " [help]" : launcher + " [dev|serve|help]") + "\n\n"
                 + "  dev     dev mode: starts an embedded PostgreSQL, Kafka broker and schema registry for whatever the\n"
                 + "          environment does not name, keeps their data in $" + DevMode.DATA_DIR_VARIABLE + " (default .cqrs/dev),\n"
                 + "          and serves every role on http://localhost:8080\n"
