@@ -314,6 +314,11 @@ public final class Projector implements AutoCloseable {
                 Optional.ofNullable(found.metrics().lastProcessedAt()));
     }
 
+    /** Events processed in this process by everything running under {@code name} (cheap: no Kafka or database call). */
+    long processedHere(String name) {
+        return running.values().stream().filter(r -> r.name().equals(name)).mapToLong(r -> r.metrics().processed()).sum();
+    }
+
     /** The names of everything this projector runs. */
     public List<String> names() {
         List<String> names = new ArrayList<>(projections.keySet());

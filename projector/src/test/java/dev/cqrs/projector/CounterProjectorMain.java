@@ -25,7 +25,7 @@ public final class CounterProjectorMain {
                 .projection(ProjectorTestSupport.counterProjection(System.getProperty("topic"), e -> { }))
                 .start();
         while (true) {
-            System.out.println("processed " + projector.status("counters").processed());
+            System.out.println("processed " + projector.processedHere("counters"));
             Thread.sleep(100);
         }
     }

@@ -41,7 +41,7 @@ class ProjectorCrashTest {
         while (kills < 10 || ProjectorTestSupport.isAlive(writers)) {
             Path log = logs.resolve("projector-" + kills + ".log");
             Process process = start(settings, log);
-            long deadline = System.nanoTime() + Duration.ofSeconds(40).toNanos();
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
             while (processed(log) == 0 && process.isAlive() && System.nanoTime() < deadline) {
                 Thread.sleep(50);
             }
