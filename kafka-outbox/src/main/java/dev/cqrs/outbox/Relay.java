@@ -60,7 +60,7 @@ public final class Relay implements AutoCloseable {
     private final GlobalLog globalLog;
     private final RelayConfig config;
     private final String bootstrapServers;
-    private final TopicNames topicNames;
+    private final RelayConfig topicNames;
     private final long lockKey;
     private final Duration kafkaTimeout;
     private final Thread thread;
@@ -107,7 +107,7 @@ public final class Relay implements AutoCloseable {
         this.globalLog = store.globalLog();
         this.config = config;
         this.bootstrapServers = String.join(",", config.getList(RelayConfig.BOOTSTRAP_SERVERS));
-        this.topicNames = new TopicNames(config.getString(RelayConfig.TOPIC_PATTERN));
+        this.topicNames = config;
         this.lockKey = LeaderLock.keyOf(store.schema(), config.name());
         this.kafkaTimeout = Duration.ofMillis(config.getInt(RelayConfig.KAFKA_TIMEOUT_MS));
         this.thread = Thread.ofPlatform().name("cqrs-relay-" + config.name()).unstarted(this::run);

@@ -70,10 +70,12 @@ public final class RelayConfig extends AbstractConfig {
             .define(KAFKA_TIMEOUT_MS, Type.INT, 10_000, Range.between(1_000, 300_000), Importance.LOW,
                     "How long a Kafka call may block (the producer's max.block.ms) before the relay backs off and retries.");
 
+    private final TopicNames topicNames;
+
     /** @throws ConfigException naming the key, the value and what is wrong */
     public RelayConfig(Map<?, ?> properties) {
         super(DEFINITION, properties, false);
-        new TopicNames(getString(TOPIC_PATTERN));
+        this.topicNames = new TopicNames(getString(TOPIC_PATTERN));
         if (getShort(TOPIC_REPLICATION_FACTOR) == 0 || getShort(TOPIC_REPLICATION_FACTOR) < -1) {
             throw new ConfigException(TOPIC_REPLICATION_FACTOR, getShort(TOPIC_REPLICATION_FACTOR), "must be -1 or at least 1");
         }
@@ -89,6 +91,11 @@ public final class RelayConfig extends AbstractConfig {
     /** The configuration keys as a table (name, type, default, meaning). */
     public static String documentation() {
         return DEFINITION.toEnrichedRst();
+    }
+
+    /** The topic the relay publishes the events of {@code aggregateType} to. */
+    public String topicOf(String aggregateType) {
+        return topicNames.topicOf(aggregateType);
     }
 
     String name() {
