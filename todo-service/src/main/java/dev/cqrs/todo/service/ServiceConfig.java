@@ -2,6 +2,7 @@ package dev.cqrs.todo.service;
 
 import dev.cqrs.outbox.RelayConfig;
 import dev.cqrs.projector.ProjectorConfig;
+import dev.cqrs.todo.domain.TodoAggregate;
 import dev.cqrs.todo.api.ApiLimits;
 import dev.cqrs.todo.api.ApiTokens;
 import java.net.URI;
@@ -33,6 +34,7 @@ public record ServiceConfig(
         Database eventStore,
         String storeSchema,
         int poolSize,
+        Duration databaseTimeout,
         Database readModel,
         String readSchema,
         String kafkaBootstrap,
@@ -63,6 +65,8 @@ public record ServiceConfig(
         DB_PASSWORD("CQRS_DB_PASSWORD", "", "That user's password."),
         DB_SCHEMA("CQRS_DB_SCHEMA", "cqrs", "The schema of the event store's tables."),
         DB_POOL_SIZE("CQRS_DB_POOL_SIZE", "10", "Connections in the event store's pool (1-200)."),
+        DB_TIMEOUT_MS("CQRS_DB_TIMEOUT_MS", "5000", "How long a request waits for a database connection before it answers"
+                + " UNAVAILABLE, in ms (250-60000)."),
         READ_DB_URL("CQRS_READ_DB_URL", "", "JDBC URL of the read-model database; default: CQRS_DB_URL."),
         READ_DB_USER("CQRS_READ_DB_USER", "", "The read-model database's user; default: CQRS_DB_USER."),
         READ_DB_PASSWORD("CQRS_READ_DB_PASSWORD", "", "That user's password; default: CQRS_DB_PASSWORD."),
@@ -122,6 +126,7 @@ public record ServiceConfig(
         Database store = new Database(r.jdbcUrl(Setting.DB_URL, api || relay), r.text(Setting.DB_USER), r.raw(Setting.DB_PASSWORD));
         String storeSchema = r.schema(Setting.DB_SCHEMA);
         int poolSize = r.integer(Setting.DB_POOL_SIZE, 1, 200);
+        Duration databaseTimeout = Duration.ofMillis(r.integer(Setting.DB_TIMEOUT_MS, 250, 60_000));
         String readUrl = r.raw(Setting.READ_DB_URL).isBlank() ? store.url() : r.jdbcUrl(Setting.READ_DB_URL, false);
         if ((api || projector) && readUrl.isBlank()) {
             throw r.missing(Setting.DB_URL, "the api and projector roles need the read-model database (CQRS_DB_URL or CQRS_READ_DB_URL)");
@@ -174,7 +179,7 @@ public record ServiceConfig(
         projectorSettings.put(ProjectorConfig.READ_SCHEMA, readSchema);
         projectorSettings.putIfAbsent(ProjectorConfig.TOPIC_PARTITIONS,
                 relaySettings.getOrDefault(RelayConfig.TOPIC_PARTITIONS, "6"));
-        ServiceConfig config = new ServiceConfig(roles, host, port, store, storeSchema, poolSize, readModel, readSchema,
+        ServiceConfig config = new ServiceConfig(roles, host, port, store, storeSchema, poolSize, databaseTimeout, readModel, readSchema,
                 bootstrap, registry, tokens, limits, retries, snapshotEvery, Map.copyOf(relaySettings), Map.copyOf(projectorSettings));
         config.relayConfig();
         config.projectorConfig();
@@ -201,7 +206,7 @@ public record ServiceConfig(
 
     /** The Kafka topic of the to-dos' events, as the relay names it. */
     public String todoTopic() {
-        return relayConfig().getString(RelayConfig.TOPIC_PATTERN).replace("{aggregateType}", "todo");
+        return relayConfig().topicOf(TodoAggregate.TYPE);
     }
 
     public boolean runs(Role role) {

@@ -125,7 +125,7 @@ public final class TodoService implements AutoCloseable {
         if (api || config.runs(Role.RELAY)) {
             PostgresEventStore opened = opened(resources, PostgresEventStore.builder(config.eventStore().url(),
                             config.eventStore().user(), config.eventStore().password())
-                    .schema(config.storeSchema()).poolSize(config.poolSize()).build());
+                    .schema(config.storeSchema()).poolSize(config.poolSize()).connectionTimeout(config.databaseTimeout()).build());
             store = Optional.of(opened);
             probes.add(new Health.Probe("eventStore", () -> opened.isAvailable()
                     ? Health.Check.up("PostgreSQL answers") : Health.Check.down("PostgreSQL does not answer")));
@@ -275,7 +275,7 @@ public final class TodoService implements AutoCloseable {
         pool.setMaximumPoolSize(8);
         pool.setPoolName("cqrs-todo-queries");
         pool.setReadOnly(true);
-        pool.setConnectionTimeout(5_000);
+        pool.setConnectionTimeout(config.databaseTimeout().toMillis());
         pool.setInitializationFailTimeout(-1);
         pool.addDataSourceProperty("ApplicationName", "cqrs-todo-api");
         return new HikariDataSource(pool);

@@ -179,8 +179,26 @@ async function change(todo, command, variables, declarations) {
   } catch (e) {
     const [kind, text] = explain(e);
     notify(text, kind);
+    if (e.code === 'CONFLICT') {
+      await untilReadModelHas(todo.id, e.extensions.actualVersion);
+    }
   }
   await load();
+}
+
+// The other writer's position is not known here: wait (a few seconds at most) until the list has its version.
+async function untilReadModelHas(id, version) {
+  for (let attempt = 0; attempt < 25; attempt++) {
+    try {
+      const data = await graphql('query Version($id: ID!) { todo(id: $id) { version } }', {id});
+      if (data.todo && data.todo.version >= version) {
+        return;
+      }
+    } catch (e) {
+      // not in the read model yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
 }
 
 async function add(event) {

@@ -54,6 +54,8 @@ final class TestService implements AutoCloseable {
         settings.put("CQRS_RELAY_TOPIC_PARTITIONS", "3");
         settings.put("CQRS_RELAY_POLL_INTERVAL_MS", "200");
         settings.put("CQRS_PROJECTOR_APPLICATION_PREFIX", prefix);
+        // Generous on a loaded machine: a query waits this long for the read model to reach its minPosition.
+        settings.put("CQRS_API_READ_WAIT_MS", "20000");
         settings.put("CQRS_PROJECTOR_STATE_DIR", System.getProperty("java.io.tmpdir") + "/cqrs-todo-test/" + prefix);
         settings.putAll(extra);
         this.env = Map.copyOf(settings);
@@ -67,6 +69,11 @@ final class TestService implements AutoCloseable {
 
     static TestService start(String name, Map<String, String> extra) {
         return new TestService(PostgresServer.shared().createDatabase(name), extra);
+    }
+
+    /** A service on a database of the caller's (e.g. on a server that the test stops). */
+    static TestService onDatabase(TestDatabase db, Map<String, String> extra) {
+        return new TestService(db, extra);
     }
 
     /** Another process's worth of service on the same database, topics and groups, with other settings. */
