@@ -43,6 +43,12 @@ import org.slf4j.LoggerFactory;
  * given number of times; the caller's precondition is checked again each time, so a client's
  * {@code ExpectedVersion} is never silently overridden.
  *
+ * <p>With {@link Builder#cacheAggregates(int)} step 2 takes the aggregate as this store last wrote it, when
+ * it has it, and skips the database. The append still expects that version, so a stale entry (another
+ * process wrote since) fails the append; the entry is then dropped and the command runs again on a fresh
+ * load, without counting as a retry. Outcomes other than "accepted with events" (a failed precondition, a
+ * rejection, "nothing changes") are confirmed on a fresh load before they are returned.
+ *
  * <pre>{@code
  * EntityStore<TodoState, TodoCommand, TodoEvent> todos = CompositeEntityStore.builder(aggregate, eventStore)
  *         .snapshots(snapshotStore, SnapshotStrategy.every(100))
@@ -63,6 +69,7 @@ public final class CompositeEntityStore<S, C, E extends Event> implements Entity
     private final CompositeEntitySink<S, E> sink;
     private final EventStore<E> eventStore;
     private final int conflictRetries;
+    private final Optional<AggregateCache<S>> cache;
 
     private CompositeEntityStore(Builder<S, C, E> b) {
         this.aggregate = b.aggregate;
@@ -71,6 +78,7 @@ public final class CompositeEntityStore<S, C, E extends Event> implements Entity
         this.source = new CompositeEntitySource<>(b.aggregate, b.events, b.snapshots, b.pageSize);
         this.sink = new CompositeEntitySink<>(b.aggregate, b.events, b.snapshots, b.strategy);
         this.conflictRetries = b.conflictRetries;
+        this.cache = b.cachedAggregates > 0 ? Optional.of(new AggregateCache<>(b.cachedAggregates)) : Optional.empty();
     }
 
     public static <S, C, E extends Event> Builder<S, C, E> builder(Aggregate<S, C, E> aggregate, EventStore<E> events) {
@@ -99,36 +107,66 @@ public final class CompositeEntityStore<S, C, E extends Event> implements Entity
         if (earlier.isPresent()) {
             return replay(stream, earlier.get());
         }
-        for (int attempt = 0; ; attempt++) {
-            Optional<HydratedAggregate<S>> found = source.rehydrate(aggregateId);
+        int attempt = 0;
+        while (true) {
+            Optional<HydratedAggregate<S>> cached = cache.flatMap(c -> c.get(aggregateId));
+            boolean fromCache = cached.isPresent();
+            Optional<HydratedAggregate<S>> found = fromCache ? cached : source.rehydrate(aggregateId);
             HydratedAggregate<S> loaded = found.orElseGet(() -> HydratedAggregate.initial(aggregate.initialState()));
             Optional<Version> current = found.map(HydratedAggregate::version);
             if (precondition.isPresent() && !precondition.get().isSatisfiedBy(current)) {
+                if (fromCache) {
+                    evict(aggregateId);
+                    continue;
+                }
                 return new CommandResult.Conflict<>(new dev.cqrs.core.PreconditionFailed(stream, precondition.get(), current));
             }
             Decision<E> decision = aggregate.decide(loaded.state(), command);
             if (decision instanceof Decision.Rejected<E> rejected) {
+                if (fromCache) {
+                    evict(aggregateId);
+                    continue;
+                }
                 return new CommandResult.Rejected<>(stream, rejected.rejection());
             }
             List<E> newEvents = ((Decision.Accepted<E>) decision).events();
             if (newEvents.isEmpty()) {
+                if (fromCache) {
+                    evict(aggregateId);
+                    continue;
+                }
                 return new CommandResult.Accepted<>(stream, loaded, List.of(), Optional.empty());
             }
             try {
                 Persisted<S> persisted = sink.persist(aggregateId, loaded, newEvents, metadata);
                 if (persisted.append().replayed()) {
+                    evict(aggregateId);
                     return replay(stream, persisted.append());
                 }
+                cache.ifPresent(c -> c.put(aggregateId, persisted.aggregate()));
                 return new CommandResult.Accepted<>(stream, persisted.aggregate(),
                         numbered(loaded.version(), newEvents), Optional.of(persisted.append()));
             } catch (PreconditionFailedException conflict) {
+                if (fromCache) {
+                    log.debug("Cached {} was stale; loading it again", stream);
+                    evict(aggregateId);
+                    continue;
+                }
                 if (attempt >= conflictRetries) {
                     log.debug("Conflict on {} after {} attempt(s): {}", stream, attempt + 1, conflict.getMessage());
                     return new CommandResult.Conflict<>(conflict.failure());
                 }
-                log.debug("Conflict on {}, retrying ({} of {})", stream, attempt + 1, conflictRetries);
+                attempt++;
+                log.debug("Conflict on {}, retrying ({} of {})", stream, attempt, conflictRetries);
+            } catch (RuntimeException e) {
+                evict(aggregateId);
+                throw e;
             }
         }
+    }
+
+    private void evict(String aggregateId) {
+        cache.ifPresent(c -> c.evict(aggregateId));
     }
 
     /**
@@ -173,6 +211,7 @@ public final class CompositeEntityStore<S, C, E extends Event> implements Entity
         private SnapshotStrategy strategy = SnapshotStrategy.never();
         private int conflictRetries = 0;
         private int pageSize = CompositeEntitySource.DEFAULT_PAGE_SIZE;
+        private int cachedAggregates = 0;
 
         private Builder(Aggregate<S, C, E> aggregate, EventStore<E> events) {
             this.aggregate = Objects.requireNonNull(aggregate, "aggregate");
@@ -196,6 +235,19 @@ public final class CompositeEntityStore<S, C, E extends Event> implements Entity
                 throw new IllegalArgumentException("retries must not be negative: " + retries);
             }
             this.conflictRetries = retries;
+            return this;
+        }
+
+        /**
+         * Keep up to {@code maxAggregates} aggregates as this store last wrote them, so that a command on one
+         * of them skips the load (default 0: off). Safe with other writers: see the class documentation.
+         * States must be immutable, as they are shared by the commands that use them.
+         */
+        public Builder<S, C, E> cacheAggregates(int maxAggregates) {
+            if (maxAggregates < 0) {
+                throw new IllegalArgumentException("the cache size must not be negative: " + maxAggregates);
+            }
+            this.cachedAggregates = maxAggregates;
             return this;
         }
 
