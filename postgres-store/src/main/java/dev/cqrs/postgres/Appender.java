@@ -45,6 +45,8 @@ final class Appender {
 
     /** The most events one append may hold; the global position keeps 16 bits for the index. */
     static final int MAX_EVENTS_PER_APPEND = 10_000;
+    /** The shortest time between two notifications: 1 ms. */
+    private static final long NOTIFY_INTERVAL_NANOS = 1_000_000;
     /** Appends without a precondition retry a lost race this often before giving up. */
     private static final int UNCONDITIONAL_ATTEMPTS = 20;
 
@@ -117,22 +119,44 @@ final class Appender {
     }
 
     /**
-     * Sends one NOTIFY that starts after this thread's append committed, unless another thread is
-     * sending one: then that thread sends one more when it is done, for every append that committed
-     * meanwhile. So each append is followed by a notification, and 8 clients need far fewer than 8.
+     * Asks the notifier to send one NOTIFY that starts after this append committed. The appending thread
+     * does not wait for it. The notifier sends at most one per {@link #NOTIFY_INTERVAL_NANOS}, covering
+     * every append that committed before it started, so busy writers cost the server a few hundred small
+     * transactions a second, not one per append, and a reader still wakes within about a millisecond.
      */
     private void notifyListeners() {
         if (notifyChannel.isEmpty()) {
             return;
         }
         unnotified.incrementAndGet();
-        while (unnotified.get() > 0 && notifying.compareAndSet(false, true)) {
-            try {
+        if (notifying.compareAndSet(false, true)) {
+            Thread.ofVirtual().name("cqrs-append-notifier").start(this::drainNotifications);
+        }
+    }
+
+    /** Sends notifications while appends keep committing, then ends; the next append starts another. */
+    private void drainNotifications() {
+        try {
+            while (true) {
                 unnotified.set(0); // every append counted so far has committed: the NOTIFY below covers them
-                sendNotification(notifyChannel.get());
-            } finally {
-                notifying.set(false);
+                long started = System.nanoTime();
+                sendNotification(notifyChannel.orElseThrow());
+                long rest = NOTIFY_INTERVAL_NANOS - (System.nanoTime() - started);
+                if (rest > 0) {
+                    java.util.concurrent.locks.LockSupport.parkNanos(rest);
+                }
+                if (unnotified.get() == 0) {
+                    notifying.set(false);
+                    // An append that counted itself after the check above and saw `notifying` still set
+                    // would go unannounced: take the job back if so.
+                    if (unnotified.get() == 0 || !notifying.compareAndSet(false, true)) {
+                        return;
+                    }
+                }
             }
+        } catch (RuntimeException e) {
+            notifying.set(false);
+            throw e;
         }
     }
 

@@ -60,20 +60,27 @@ public final class AppendScenario implements Scenario {
         TestDatabase database = context.newDatabase("bench_append");
         try (MeterStore ours = MeterStore.open(database); RawEventTable raw = RawEventTable.create(database, "raw")) {
             EntityStore<MeterState, MeterCommand, MeterEvent> meters = ours.meters();
+            EntityStore<MeterState, MeterCommand, MeterEvent> cachedMeters = ours.cachedMeters(10_000);
             Side oursSide = new Side("ours", round -> measure(context, database, round, (client, index) ->
                     ours.recordReading(meters, round.tag(), client, index)));
+            Side cachedSide = new Side("ours, aggregate cache", round -> measure(context, database, round, (client, index) ->
+                    ours.recordReading(cachedMeters, "c" + round.tag(), client, index)));
             Side rawSide = new Side("raw JDBC", round -> measure(context, database, round, (client, index) -> {
                 raw.insert(List.of(new RawEventTable.Row(Meter.TYPE, Readings.commandTarget(round.tag(), client, index),
                         Readings.commandSequence(index), MeterStore.CODEC.encode(Readings.reading(client, index)))));
             }));
             Side appendOnlySide = new Side("ours, append only", round -> measure(context, database, round,
                     (client, index) -> ours.appendReading("a" + round.tag(), client, index))); // other aggregates than the commands
-            List<Figures> figures = Rounds.run(context, name(), METRIC, List.of(oursSide, rawSide, appendOnlySide));
+            List<Figures> figures = Rounds.run(context, name(), METRIC, List.of(oursSide, rawSide, appendOnlySide, cachedSide));
             return List.of(
                     new Comparison("append", context.clients() + " clients; ours: EntityStore.execute of a one-event"
-                            + " command (load, decide, append with ExpectedVersion, notify); raw: one autocommitted"
-                            + " single-row INSERT of the same row",
+                            + " command (load from the database, decide, append with ExpectedVersion, notify); raw: one"
+                            + " autocommitted single-row INSERT of the same row",
                             METRIC, figures.get(0), figures.get(1), Optional.of(Target.atLeast(0.7))),
+                    new Comparison("append-cached", context.clients() + " clients; ours: the same commands with the"
+                            + " aggregate cache on, as the to-do service runs them (a command on an aggregate this store"
+                            + " wrote skips the load; the append still expects the cached version); raw: the same INSERT",
+                            METRIC, figures.get(3), figures.get(1), Optional.of(Target.atLeast(0.7))),
                     new Comparison("append-only", context.clients() + " clients; where the time of a command goes:"
                             + " ours: EventStore.append of the command's one event with the version the client knows"
                             + " (no load, no decision); raw: the same single-row INSERT",
