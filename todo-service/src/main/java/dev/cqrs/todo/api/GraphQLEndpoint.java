@@ -74,7 +74,7 @@ public final class GraphQLEndpoint {
             RequestContext context = requestContext(ctx, correlationId);
             ObjectNode request = readRequest(ctx);
             String query = request.path("query").asText();
-            Optional<String> operationName = request.hasNonNull("operationName")
+            Optional<String> operationName = request.hasNonNull("operationName") && !request.get("operationName").asText().isEmpty()
                     ? Optional.of(request.get("operationName").asText()) : Optional.empty();
             @SuppressWarnings("unchecked")
             Map<String, Object> variables = request.hasNonNull("variables")
