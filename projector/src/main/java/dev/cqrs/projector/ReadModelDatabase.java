@@ -50,6 +50,9 @@ final class ReadModelDatabase implements AutoCloseable {
         config.setPassword(password);
         config.setMaximumPoolSize(poolSize);
         config.setPoolName("cqrs-read-models");
+        // A flush waits at most this long for a connection; then the task fails and retries, rather than
+        // holding its stream thread while the database is down.
+        config.setConnectionTimeout(5_000);
         // No reWriteBatchedInserts: it folds a batch into one multi-row INSERT, and an upsert that meets the
         // same key twice in one statement fails ("ON CONFLICT DO UPDATE command cannot affect row a second time").
         config.addDataSourceProperty("ApplicationName", "cqrs-projector");

@@ -109,9 +109,29 @@ final class ReadModelStore implements StateStore {
         try {
             write(List.of(pending));
         } catch (SQLException e) {
+            if (isUnavailable(e)) {
+                throw unavailable(e);
+            }
             write(List.of(new Pending(pending.partition(), pending.offset(), pending.position(), List.of())));
             throw e;
         }
+    }
+
+    /**
+     * A failure of the database rather than of the statements: the connection broke, the server is
+     * restarting, no connection could be had. Nothing is suspect then; the task fails and the records are
+     * delivered again once the database is back.
+     */
+    static boolean isUnavailable(SQLException e) {
+        String state = e.getSQLState();
+        return e instanceof java.sql.SQLTransientConnectionException || e instanceof java.sql.SQLNonTransientConnectionException
+                || state == null || state.startsWith("08") || state.startsWith("57P") || state.equals("53300");
+    }
+
+    private StreamsException unavailable(SQLException e) {
+        buffer.clear();
+        return new StreamsException("projection " + projection + ": the read-model database is unavailable ("
+                + e.getMessage() + "); the events will be delivered again", e);
     }
 
     @Override
@@ -123,6 +143,11 @@ final class ReadModelStore implements StateStore {
             write(buffer);
             buffer.clear();
         } catch (SQLException e) {
+            if (isUnavailable(e)) {
+                log.warn("Projection {}: the read-model database is unavailable ({}); the batch will be delivered again",
+                        projection, e.getMessage());
+                throw unavailable(e);
+            }
             Map<TopicPartition, Long> suspects = SUSPECTS.computeIfAbsent(name, n -> new ConcurrentHashMap<>());
             for (Pending pending : buffer) {
                 suspects.merge(pending.partition(), pending.offset(), Math::max);
