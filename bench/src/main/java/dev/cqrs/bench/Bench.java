@@ -13,6 +13,7 @@ import dev.cqrs.bench.scenario.Scenario;
 import dev.cqrs.embedded.postgres.PostgresOptions;
 import dev.cqrs.embedded.postgres.PostgresServer;
 import dev.cqrs.embedded.postgres.TestDatabase;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -73,27 +74,10 @@ public final class Bench {
             out.println("WARNING: fsync or synchronous_commit is off on this server: commits do not wait for the disk,"
                     + " so these figures are not the durable ones that the targets are about");
         }
-        BenchContext context = new BenchContext(server, CpuClock.of(postmaster(probe)), options.scale(),
-                options.rounds(), options.clients(), out);
         List<BenchRun.ScenarioOutcome> outcomes = new ArrayList<>();
-        for (Scenario scenario : options.scenarios()) {
-            out.println();
-            out.println("== " + scenario.name() + ": " + scenario.description());
-            long scenarioStart = System.nanoTime();
-            try {
-                List<Comparison> comparisons = scenario.run(context);
-                outcomes.add(new BenchRun.ScenarioOutcome(scenario.name(), scenario.description(), comparisons,
-                        Optional.empty()));
-                for (Comparison comparison : comparisons) {
-                    out.println(TextReport.summaryLine(comparison));
-                    LatencyPlot.write(comparison, options.out().resolve(comparison.name() + ".svg"));
-                }
-            } catch (Exception | AssertionError e) {
-                e.printStackTrace(out);
-                outcomes.add(new BenchRun.ScenarioOutcome(scenario.name(), scenario.description(), List.of(),
-                        Optional.of(e.toString())));
-            }
-            out.printf("   (%s took %d s)%n", scenario.name(), Duration.ofNanos(System.nanoTime() - scenarioStart).toSeconds());
+        try (BenchContext context = new BenchContext(server, CpuClock.of(postmaster(probe)), options.scale(),
+                options.rounds(), options.clients(), options.events(), out)) {
+            runScenarios(options, context, outcomes, out);
         }
         BenchRun run = new BenchRun(command, started, Duration.ofNanos(System.nanoTime() - startNanos),
                 Machine.current(), settings, options.scale(), options.rounds(), options.clients(), outcomes);
@@ -104,8 +88,36 @@ public final class Bench {
         out.print(report);
         out.println();
         out.println("written: " + options.out().resolve("report.txt") + ", results.json and "
-                + run.scenarios().stream().mapToLong(s -> s.comparisons().size()).sum() + " SVG plots in " + options.out());
+                + run.scenarios().stream().flatMap(s -> s.comparisons().stream())
+                .filter(c -> c.ours().latencies().count() > 0 && c.baseline().latencies().count() > 0).count()
+                + " SVG plots in " + options.out());
         return outcomes.stream().allMatch(o -> o.failure().isEmpty());
+    }
+
+    /** Runs each scenario; one that fails is recorded as failed and the next one runs. */
+    private static void runScenarios(BenchOptions options, BenchContext context, List<BenchRun.ScenarioOutcome> outcomes,
+                                     PrintStream out) throws IOException {
+        for (Scenario scenario : options.scenarios()) {
+            out.println();
+            out.println("== " + scenario.name() + ": " + scenario.description());
+            long scenarioStart = System.nanoTime();
+            try {
+                List<Comparison> comparisons = scenario.run(context);
+                outcomes.add(new BenchRun.ScenarioOutcome(scenario.name(), scenario.description(), comparisons,
+                        Optional.empty()));
+                for (Comparison comparison : comparisons) {
+                    out.println(TextReport.summaryLine(comparison));
+                    if (comparison.ours().latencies().count() > 0 && comparison.baseline().latencies().count() > 0) {
+                        LatencyPlot.write(comparison, options.out().resolve(comparison.name() + ".svg"));
+                    }
+                }
+            } catch (Exception | AssertionError e) {
+                e.printStackTrace(out);
+                outcomes.add(new BenchRun.ScenarioOutcome(scenario.name(), scenario.description(), List.of(),
+                        Optional.of(e.toString())));
+            }
+            out.printf("   (%s took %d s)%n", scenario.name(), Duration.ofNanos(System.nanoTime() - scenarioStart).toSeconds());
+        }
     }
 
     /** The server's postmaster, when it runs on this machine: the parent of a backend. */

@@ -8,6 +8,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
  * The options of {@code ./cqrs bench}, each declared once here with its default, checked when parsed.
@@ -17,26 +18,33 @@ import java.util.Optional;
  * @param rounds    rounds per comparison; the median is quoted
  * @param clients   concurrent clients of the multi-client scenarios
  * @param out       where the report, the JSON and the plots go
+ * @param events    the size of the backlogs of {@code relay} and {@code replay}, whatever the scale;
+ *                  empty to scale their defaults
  */
-public record BenchOptions(double scale, List<Scenario> scenarios, int rounds, int clients, Path out) {
+public record BenchOptions(double scale, List<Scenario> scenarios, int rounds, int clients, Path out,
+                           OptionalInt events) {
 
     public static final double DEFAULT_SCALE = 1.0;
     public static final int DEFAULT_ROUNDS = 5;
     public static final int DEFAULT_CLIENTS = 8;
 
     public static final String USAGE = """
-            usage: ./cqrs bench [--scale S] [--scenarios a,b,...] [--rounds N] [--clients N] [--out DIR]
+            usage: ./cqrs bench [--scale S] [--scenarios a,b,...] [--rounds N] [--clients N] [--events N] [--out DIR]
 
               --scale S          multiply every scenario's sizes and durations by S (default 1.0;
                                  0.1 for a quick check). The default run takes about 6 minutes on 2 cores.
               --scenarios LIST   comma-separated, from: %s (default: all)
               --rounds N         rounds per comparison, ours and the baseline alternating (default 5)
               --clients N        concurrent clients of the multi-client scenarios (default 8)
+              --events N         events in the backlogs of relay and replay, whatever the scale
+                                 (default 100,000 times the scale; issue 8's full size is 1000000)
               --out DIR          where report.txt, results.json and the SVG plots go
                                  (default bench/results/<date>T<time> in the repository)
 
             PostgreSQL: an embedded PostgreSQL 17 of the bench's own, fsync and synchronous_commit on;
             or the server of CQRS_DB_URL (with CQRS_DB_USER, CQRS_DB_PASSWORD) when that is set.
+            Kafka (relay, endtoend, replay): a single-node broker in the bench's JVM, started when first
+            needed; or the cluster of CQRS_KAFKA_BOOTSTRAP when that is set.
             """.formatted(String.join(", ", Scenarios.all().stream().map(Scenario::name).toList()));
 
     /** Thrown for a command line that cannot be run; the message says what is wrong. */
@@ -55,6 +63,7 @@ public record BenchOptions(double scale, List<Scenario> scenarios, int rounds, i
         List<Scenario> scenarios = Scenarios.all();
         int rounds = DEFAULT_ROUNDS;
         int clients = DEFAULT_CLIENTS;
+        OptionalInt events = OptionalInt.empty();
         Path out = home.resolve("bench").resolve("results")
                 .resolve(now.format(DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH-mm-ss")));
         for (int i = 0; i < args.size(); i++) {
@@ -62,7 +71,7 @@ public record BenchOptions(double scale, List<Scenario> scenarios, int rounds, i
             if (option.equals("--help") || option.equals("-h") || option.equals("help")) {
                 return Optional.empty();
             }
-            if (!List.of("--scale", "--scenarios", "--rounds", "--clients", "--out").contains(option)) {
+            if (!List.of("--scale", "--scenarios", "--rounds", "--clients", "--events", "--out").contains(option)) {
                 throw new UsageException("unknown option '" + option + "'");
             }
             if (i + 1 >= args.size()) {
@@ -89,10 +98,11 @@ public record BenchOptions(double scale, List<Scenario> scenarios, int rounds, i
                 }
                 case "--rounds" -> rounds = count(option, value, 1, 100);
                 case "--clients" -> clients = count(option, value, 1, 256);
+                case "--events" -> events = OptionalInt.of(count(option, value, 1_000, 10_000_000));
                 default -> out = Path.of(value);
             }
         }
-        return Optional.of(new BenchOptions(scale, scenarios, rounds, clients, out));
+        return Optional.of(new BenchOptions(scale, scenarios, rounds, clients, out, events));
     }
 
     private static double number(String option, String value) throws UsageException {

@@ -21,7 +21,9 @@ class BenchOptionsTest {
         assertThat(options.scale()).isEqualTo(1.0);
         assertThat(options.rounds()).isEqualTo(5);
         assertThat(options.clients()).isEqualTo(8);
-        assertThat(options.scenarios()).extracting(Scenario::name).containsExactly("append", "batch", "rehydrate", "axon");
+        assertThat(options.scenarios()).extracting(Scenario::name).containsExactly("append", "batch", "rehydrate", "axon", "relay",
+                "endtoend", "replay");
+        assertThat(options.events()).isEmpty();
         assertThat(options.out()).isEqualTo(Path.of("/repo/bench/results/2026-11-27T14-05-09"));
     }
 
@@ -38,6 +40,14 @@ class BenchOptionsTest {
     }
 
     @Test
+    void eventsSetsTheBacklogSizeWhateverTheScale() throws Exception {
+        BenchOptions options = BenchOptions.parse(List.of("--events", "1000000", "--scale", "0.1"), HOME, NOW).orElseThrow();
+
+        assertThat(options.events()).hasValue(1_000_000);
+        assertThat(options.scale()).isEqualTo(0.1);
+    }
+
+    @Test
     void helpIsAskedForWithHelpOrH() throws Exception {
         assertThat(BenchOptions.parse(List.of("--help"), HOME, NOW)).isEmpty();
         assertThat(BenchOptions.parse(List.of("-h"), HOME, NOW)).isEmpty();
@@ -45,12 +55,13 @@ class BenchOptionsTest {
 
     @Test
     void badCommandLinesAreRefusedWithWhatIsWrong() {
-        assertThatThrownBy(() -> BenchOptions.parse(List.of("--scenarios", "append,relay"), HOME, NOW))
-                .hasMessageContaining("unknown scenario(s) relay").hasMessageContaining("known: append, batch");
+        assertThatThrownBy(() -> BenchOptions.parse(List.of("--scenarios", "append,fast"), HOME, NOW))
+                .hasMessageContaining("unknown scenario(s) fast").hasMessageContaining("known: append, batch");
         assertThatThrownBy(() -> BenchOptions.parse(List.of("--scale", "0"), HOME, NOW)).hasMessageContaining("--scale");
         assertThatThrownBy(() -> BenchOptions.parse(List.of("--scale", "fast"), HOME, NOW)).hasMessageContaining("number");
         assertThatThrownBy(() -> BenchOptions.parse(List.of("--rounds"), HOME, NOW)).hasMessageContaining("needs a value");
         assertThatThrownBy(() -> BenchOptions.parse(List.of("--rounds", "0"), HOME, NOW)).hasMessageContaining("from 1");
         assertThatThrownBy(() -> BenchOptions.parse(List.of("--fast"), HOME, NOW)).hasMessageContaining("unknown option");
+        assertThatThrownBy(() -> BenchOptions.parse(List.of("--events", "10"), HOME, NOW)).hasMessageContaining("from 1000");
     }
 }

@@ -65,14 +65,23 @@ public final class TextReport {
         out.append(String.format(Locale.ROOT, "   %-" + width + "s %s  (rounds %s)%n",
                 f.label(), Format.value(f.median(), c.metric()),
                 f.rounds().stream().map(Format::number).collect(Collectors.joining(" "))));
-        out.append(String.format(Locale.ROOT, "   %-" + width + "s latency p50 %s  p99 %s  p99.9 %s  max %s%s%n", "",
-                Format.millis(l.percentileNanos(50)), Format.millis(l.percentileNanos(99)),
-                Format.millis(l.percentileNanos(99.9)), Format.millis(l.maxNanos()), Format.cpu(f.medianCpu())));
+        if (l.count() == 0) {
+            // A throughput with no operation of its own to time (e.g. a relay draining a backlog).
+            String cpu = Format.cpu(f.medianCpu());
+            if (!cpu.isEmpty()) {
+                out.append(String.format(Locale.ROOT, "   %-" + width + "s%s%n", "", cpu));
+            }
+            return;
+        }
+        out.append(String.format(Locale.ROOT, "   %-" + width + "s latency p50 %s  p95 %s  p99 %s  p99.9 %s  max %s%s%n", "",
+                Format.millis(l.percentileNanos(50)), Format.millis(l.percentileNanos(95)),
+                Format.millis(l.percentileNanos(99)), Format.millis(l.percentileNanos(99.9)), Format.millis(l.maxNanos()),
+                Format.cpu(f.medianCpu())));
     }
 
     private static String verdict(Comparison c) {
         return c.target()
-                .map(t -> "(target >= " + Format.ratio(t.minimumRatio()) + ") " + c.verdict())
+                .map(t -> "(target " + t.describe(c.metric()) + ") " + c.verdict())
                 .orElse("(no target)");
     }
 

@@ -1,6 +1,8 @@
 package dev.cqrs.bench.scenario;
 
 import dev.cqrs.bench.measure.CpuClock;
+import dev.cqrs.embedded.kafka.KafkaBroker;
+import dev.cqrs.embedded.kafka.KafkaOptions;
 import dev.cqrs.embedded.postgres.PostgresServer;
 import dev.cqrs.embedded.postgres.TestDatabase;
 import java.io.PrintStream;
@@ -9,13 +11,19 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Optional;
+import java.util.OptionalInt;
 import javax.sql.DataSource;
 
 /**
- * What a scenario runs with: the server, the number of rounds and clients, the scale that shrinks
- * sizes and durations, and a place to print progress.
+ * What a scenario runs with: the server, a Kafka broker (started on first use), the number of rounds
+ * and clients, the scale that shrinks sizes and durations, and a place to print progress. Close it
+ * when the run is over: it stops the broker it started.
  */
-public final class BenchContext {
+public final class BenchContext implements AutoCloseable {
+
+    /** Names an external Kafka cluster to use instead of a broker of the bench's own. */
+    public static final String KAFKA_VARIABLE = "CQRS_KAFKA_BOOTSTRAP";
 
     /** No measured interval is shorter than this, whatever the scale. */
     private static final Duration SHORTEST = Duration.ofMillis(200);
@@ -26,16 +34,62 @@ public final class BenchContext {
     private final int clients;
     private final PrintStream progress;
     private final CpuClock cpuClock;
+    private final OptionalInt backlogEvents;
     private volatile boolean checkpointRefused;
+    private Optional<KafkaBroker> kafka = Optional.empty(); // guarded by this
+    private boolean kafkaOwned; // guarded by this
 
+    /**
+     * @param backlogEvents the {@code --events} of the command line: the size of the backlog scenarios'
+     *                      backlogs, whatever the scale; empty to scale their defaults
+     */
     public BenchContext(PostgresServer server, CpuClock cpuClock, double scale, int rounds, int clients,
-                        PrintStream progress) {
+                        OptionalInt backlogEvents, PrintStream progress) {
         this.server = server;
         this.cpuClock = cpuClock;
         this.scale = scale;
         this.rounds = rounds;
         this.clients = clients;
+        this.backlogEvents = backlogEvents;
         this.progress = progress;
+    }
+
+    /**
+     * The Kafka broker: the external cluster of {@value #KAFKA_VARIABLE} when that is set, else a
+     * single-node broker of the bench's own, in this JVM (so its CPU counts as the client's), started
+     * on the first call (about 4 s) with temporary data.
+     */
+    public synchronized KafkaBroker kafka() {
+        if (kafka.isEmpty()) {
+            String external = System.getenv(KAFKA_VARIABLE);
+            if (external != null && !external.isBlank()) {
+                progress("  using the Kafka cluster of %s: %s", KAFKA_VARIABLE, external.strip());
+                kafka = Optional.of(KafkaBroker.shared());
+            } else {
+                progress("  starting an embedded Kafka broker (single node, KRaft, in this JVM) ...");
+                kafka = Optional.of(KafkaBroker.start(KafkaOptions.temporary()));
+                kafkaOwned = true;
+            }
+        }
+        return kafka.get();
+    }
+
+    /**
+     * The number of events of a backlog (the relay's, the replay's): {@code --events} when given,
+     * else {@code atFullScale} at this run's scale, never under {@code minimum}.
+     */
+    public int backlog(int atFullScale, int minimum) {
+        return backlogEvents.isPresent() ? backlogEvents.getAsInt() : scaled(atFullScale, minimum);
+    }
+
+    /** Stops the Kafka broker, if this context started one. */
+    @Override
+    public synchronized void close() {
+        if (kafkaOwned) {
+            kafka.ifPresent(KafkaBroker::close);
+        }
+        kafka = Optional.empty();
+        kafkaOwned = false;
     }
 
     public PostgresServer server() {

@@ -12,7 +12,7 @@ import java.util.Optional;
  * @param metric      the unit and which way is better
  * @param ours        our side
  * @param baseline    the side we are measured against (raw JDBC, a peer, or ourselves without a feature)
- * @param target      the ratio we must reach, if any
+ * @param target      the ratio (or, for a latency, our own figure) we must reach, if any
  */
 public record Comparison(String name, String description, Metric metric, Figures ours, Figures baseline,
                          Optional<Target> target) {
@@ -35,6 +35,6 @@ public record Comparison(String name, String description, Metric metric, Figures
     }
 
     public Verdict verdict() {
-        return target.map(t -> t.isMetBy(ratio()) ? Verdict.PASS : Verdict.FAIL).orElse(Verdict.NO_TARGET);
+        return target.map(t -> t.isMetBy(this) ? Verdict.PASS : Verdict.FAIL).orElse(Verdict.NO_TARGET);
     }
 }

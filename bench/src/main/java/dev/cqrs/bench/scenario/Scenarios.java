@@ -3,7 +3,10 @@ package dev.cqrs.bench.scenario;
 import dev.cqrs.bench.append.AppendScenario;
 import dev.cqrs.bench.append.BatchScenario;
 import dev.cqrs.bench.axon.AxonScenario;
+import dev.cqrs.bench.endtoend.EndToEndScenario;
 import dev.cqrs.bench.rehydrate.RehydrateScenario;
+import dev.cqrs.bench.replay.ReplayScenario;
+import dev.cqrs.bench.relay.RelayScenario;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -25,7 +28,10 @@ public final class Scenarios {
                 new AppendScenario(),
                 new BatchScenario(),
                 new RehydrateScenario(),
-                new AxonScenario());
+                new AxonScenario(),
+                new RelayScenario(),
+                new EndToEndScenario(),
+                new ReplayScenario());
     }
 
     /**
