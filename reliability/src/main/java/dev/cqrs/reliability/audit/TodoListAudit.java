@@ -1,0 +1,105 @@
+package dev.cqrs.reliability.audit;
+
+import dev.cqrs.audit.ReadModelAudit;
+import dev.cqrs.core.RawEvent;
+import dev.cqrs.core.codec.EncodedEvent;
+import dev.cqrs.core.codec.EventCodec;
+import dev.cqrs.todo.domain.TodoAggregate;
+import dev.cqrs.todo.domain.TodoEvent;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import javax.sql.DataSource;
+
+/**
+ * Checks the to-do list read model (the view {@code <read schema>.todos}) against the fold of the to-do
+ * events in the store: every to-do's description, reminder, completion, version and the position of its
+ * latest event.
+ */
+public final class TodoListAudit implements ReadModelAudit {
+
+    /** A to-do as the fold of its events leaves it. */
+    private static final class Row {
+        String description = "";
+        Optional<Instant> reminder = Optional.empty();
+        boolean completed;
+        long version;
+        long position;
+
+        String render() {
+            return TodoListAudit.render(description, reminder, completed, version, position);
+        }
+    }
+
+    private final EventCodec<TodoEvent> codec;
+    private final DataSource readModel;
+    private final String view;
+    private final Map<String, Row> rows = new HashMap<>();
+
+    /** @param view the read model's view, e.g. {@code read.todos} */
+    public TodoListAudit(EventCodec<TodoEvent> codec, DataSource readModel, String view) {
+        this.codec = codec;
+        this.readModel = readModel;
+        this.view = view;
+    }
+
+    static String render(String description, Optional<Instant> reminder, boolean completed, long version, long position) {
+        return "description=" + description + " | reminder=" + reminder.map(Instant::toString).orElse("-")
+                + " | completed=" + completed + " | version=" + version + " | position=" + position;
+    }
+
+    @Override
+    public String name() {
+        return view;
+    }
+
+    @Override
+    public void accept(RawEvent event) {
+        if (!event.stream().aggregateType().equals(TodoAggregate.TYPE)) {
+            return;
+        }
+        TodoEvent decoded = codec.decode(new EncodedEvent(event.eventType(), event.contentType(), event.payload()));
+        Row row = rows.computeIfAbsent(event.stream().aggregateId(), id -> new Row());
+        switch (decoded) {
+            case TodoEvent.Created created -> row.description = created.description();
+            case TodoEvent.DescriptionUpdated updated -> row.description = updated.description();
+            case TodoEvent.ReminderUpdated updated -> row.reminder = updated.reminder();
+            case TodoEvent.Completed completed -> row.completed = true;
+            case TodoEvent.Uncompleted uncompleted -> row.completed = false;
+        }
+        row.version = event.sequence().value();
+        row.position = event.globalPosition();
+    }
+
+    @Override
+    public Map<String, String> expectedRows() {
+        Map<String, String> expected = new HashMap<>(rows.size() * 2);
+        rows.forEach((id, row) -> expected.put(id, row.render()));
+        return expected;
+    }
+
+    @Override
+    public Map<String, String> actualRows() {
+        Map<String, String> actual = new HashMap<>(rows.size() * 2);
+        try (Connection c = readModel.getConnection(); Statement s = c.createStatement()) {
+            s.setFetchSize(10_000);
+            c.setAutoCommit(false);
+            try (ResultSet rs = s.executeQuery("SELECT id, description, reminder, completed, version, position FROM " + view)) {
+                while (rs.next()) {
+                    java.sql.Timestamp reminder = rs.getTimestamp(3);
+                    actual.put(rs.getString(1), render(rs.getString(2), Optional.ofNullable(reminder).map(java.sql.Timestamp::toInstant),
+                            rs.getBoolean(4), rs.getLong(5), rs.getLong(6)));
+                }
+            }
+            c.commit();
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read the read model " + view + ": " + e.getMessage(), e);
+        }
+        return actual;
+    }
+}
