@@ -65,8 +65,38 @@ final class DevMode {
         }
         completed.putIfAbsent(ServiceConfig.Setting.HTTP_HOST.variable(), "127.0.0.1");
         completed.putIfAbsent(ServiceConfig.PROJECTOR_PREFIX + "STATE_DIR", data.resolve("streams").toString());
+        writeEndpoints(data, completed, servers);
         log.info("Dev mode: data in {}", data);
         return completed;
+    }
+
+    /** The file in which a running dev mode says where its servers are, for {@code ./cqrs audit}. */
+    static Path endpointsFile(Path data) {
+        return data.resolve("endpoints.env");
+    }
+
+    /**
+     * Writes the servers' addresses (never a password: the embedded servers need none) for tools that
+     * inspect a running dev mode; the file goes when dev mode stops.
+     */
+    private static void writeEndpoints(Path data, Map<String, String> env, Deque<AutoCloseable> servers) throws java.io.IOException {
+        StringBuilder text = new StringBuilder("# written by ./cqrs dev while it runs; read by ./cqrs audit\n");
+        for (ServiceConfig.Setting setting : java.util.List.of(ServiceConfig.Setting.DB_URL, ServiceConfig.Setting.DB_USER,
+                ServiceConfig.Setting.KAFKA_BOOTSTRAP, ServiceConfig.Setting.SCHEMA_REGISTRY_URL)) {
+            String value = env.get(setting.variable());
+            if (value != null && !value.isBlank()) {
+                text.append(setting.variable()).append('=').append(value).append('\n');
+            }
+        }
+        for (String key : env.keySet()) {
+            if (key.startsWith(ServiceConfig.RELAY_PREFIX) || key.equals(ServiceConfig.Setting.DB_SCHEMA.variable())
+                    || key.equals(ServiceConfig.Setting.READ_SCHEMA.variable())) {
+                text.append(key).append('=').append(env.get(key)).append('\n');
+            }
+        }
+        Path file = endpointsFile(data);
+        Files.writeString(file, text);
+        servers.push(() -> Files.deleteIfExists(file));
     }
 
     private static boolean isBlank(Map<String, String> env, ServiceConfig.Setting setting) {

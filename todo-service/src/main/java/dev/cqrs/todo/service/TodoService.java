@@ -66,6 +66,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class TodoService implements AutoCloseable {
 
+    /** To-dos kept in the api role's aggregate cache. */
+    private static final int CACHED_TODOS = 10_000;
+
     private static final Logger log = LoggerFactory.getLogger(TodoService.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -183,8 +186,11 @@ public final class TodoService implements AutoCloseable {
                                 Optional<Projector> projector, List<Health.Probe> probes) {
         TodoAggregate aggregate = new TodoAggregate(Clock.systemUTC());
         EventStore<TodoEvent> events = store.events(TodoAggregate.TYPE, codec);
+        // The aggregate cache spares a command the load of a to-do this process wrote last; a stale entry
+        // (another api process wrote since) costs a reload, never a wrong write.
         CompositeEntityStore.Builder<TodoState, TodoCommand, TodoEvent> entities = CompositeEntityStore.builder(aggregate, events)
-                .retryOnConflict(config.commandRetries());
+                .retryOnConflict(config.commandRetries())
+                .cacheAggregates(CACHED_TODOS);
         if (config.snapshotEvery() > 0) {
             entities.snapshots(store.snapshots(TodoAggregate.TYPE, aggregate.stateSchemaVersion(), new TodoSnapshotCodec()),
                     SnapshotStrategy.every(config.snapshotEvery()));
