@@ -76,6 +76,12 @@ final class Appender {
                 }
                 return result;
             } catch (SQLException e) {
+                if (attempt == 1 && SqlFailures.isConnectionFailure(e) && metadata.idempotencyKey().isPresent()) {
+                    // The append may or may not have committed before the connection broke; with a key,
+                    // sending it again is safe: it appends, or it finds the key and returns that result.
+                    log.debug("The connection broke while appending to {}; sending it again with its idempotency key", stream);
+                    continue;
+                }
                 if (SqlFailures.isUniqueViolation(e, "idempotency_keys_pkey")) {
                     return earlierAppend(metadata.idempotencyKey().orElseThrow())
                             .orElseThrow(() -> SqlFailures.appendFailed(stream.toString(), e));
@@ -356,6 +362,14 @@ final class Appender {
     }
 
     Optional<AppendResult> earlierAppend(String idempotencyKey) {
+        try {
+            return SqlFailures.readWithRetry(() -> earlierAppendOnce(idempotencyKey));
+        } catch (SQLException e) {
+            throw SqlFailures.readFailed("looking up idempotency key '" + idempotencyKey + "'", e);
+        }
+    }
+
+    private Optional<AppendResult> earlierAppendOnce(String idempotencyKey) throws SQLException {
         String sql = "SELECT aggregate_type, aggregate_id, first_sequence, last_sequence, first_position, last_position"
                 + " FROM " + schema + ".idempotency_keys WHERE idempotency_key = ?";
         try (Connection connection = pool.getConnection(); PreparedStatement ps = connection.prepareStatement(sql)) {
@@ -367,8 +381,6 @@ final class Appender {
                 return Optional.of(new AppendResult(StreamId.of(rs.getString(1), rs.getString(2)),
                         EventNumber.of(rs.getLong(3)), EventNumber.of(rs.getLong(4)), rs.getLong(5), rs.getLong(6), true));
             }
-        } catch (SQLException e) {
-            throw SqlFailures.readFailed("looking up idempotency key '" + idempotencyKey + "'", e);
         }
     }
 

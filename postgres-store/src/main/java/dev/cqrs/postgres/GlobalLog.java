@@ -55,8 +55,17 @@ public final class GlobalLog {
             sql.append(" AND event_type = ANY (?)");
         }
         sql.append(" ORDER BY global_position LIMIT ?");
+        String query = sql.toString();
+        try {
+            return SqlFailures.readWithRetry(() -> readOnce(query, position, maxCount, filter));
+        } catch (SQLException e) {
+            throw SqlFailures.readFailed("reading the global log after position " + position, e);
+        }
+    }
+
+    private List<RawEvent> readOnce(String query, long position, int maxCount, EventFilter filter) throws SQLException {
         try (Connection connection = pool.getConnection();
-             PreparedStatement ps = connection.prepareStatement(sql.toString())) {
+             PreparedStatement ps = connection.prepareStatement(query)) {
             int p = 1;
             ps.setLong(p++, position);
             if (!filter.aggregateTypes().isEmpty()) {
@@ -76,8 +85,6 @@ public final class GlobalLog {
                 }
                 return events;
             }
-        } catch (SQLException e) {
-            throw SqlFailures.readFailed("reading the global log after position " + position, e);
         }
     }
 

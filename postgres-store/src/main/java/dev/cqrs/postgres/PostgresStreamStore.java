@@ -67,6 +67,15 @@ final class PostgresStreamStore<E> implements EventStore<E> {
         if (maxCount == 0) {
             return List.of();
         }
+        try {
+            return SqlFailures.readWithRetry(() -> readOnce(stream, sql, bound, maxCount));
+        } catch (SQLException e) {
+            throw SqlFailures.readFailed("reading " + stream, e);
+        }
+    }
+
+    private List<VersionedEventWithMetadata<E>> readOnce(StreamId stream, String sql, long bound, int maxCount)
+            throws SQLException {
         try (Connection connection = pool.getConnection(); PreparedStatement ps = connection.prepareStatement(sql)) {
             ps.setString(1, stream.aggregateType());
             ps.setString(2, stream.aggregateId());
@@ -83,8 +92,6 @@ final class PostgresStreamStore<E> implements EventStore<E> {
                 }
                 return events;
             }
-        } catch (SQLException e) {
-            throw SqlFailures.readFailed("reading " + stream, e);
         }
     }
 

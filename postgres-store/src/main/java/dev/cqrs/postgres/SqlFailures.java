@@ -27,6 +27,27 @@ final class SqlFailures {
                 || state.equals("57P03");
     }
 
+    /** A database call. */
+    interface SqlCall<T> {
+        T call() throws SQLException;
+    }
+
+    /**
+     * Runs a read, and runs it once more when the connection it got was broken (a connection the pool
+     * still held from before a database restart fails once, with 57P01 or 08006). Reads only: they have
+     * no effect to repeat.
+     */
+    static <T> T readWithRetry(SqlCall<T> read) throws SQLException {
+        try {
+            return read.call();
+        } catch (SQLException e) {
+            if (!isConnectionFailure(e)) {
+                throw e;
+            }
+            return read.call();
+        }
+    }
+
     /** A read failed. */
     static EventStoreException readFailed(String what, SQLException e) {
         return new EventStoreException(what + " failed: " + describe(e), e);

@@ -133,6 +133,32 @@ class PostgresEventStoreTest {
         assertThat(events.currentVersion(id)).contains(Version.of(1));
     }
 
+    @Test
+    void anAppendWithAnIdempotencyKeyWhoseConnectionBreaksIsSentAgainAndAppliedOnce() throws Exception {
+        String id = newId();
+        StreamId stream = StreamId.of(type, id);
+        Appender appender = new Appender(store.dataSource(), store.schema(), Optional.empty(), 1_000_000);
+        String key = "k-" + UUID.randomUUID();
+        try (Connection blocker = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password())) {
+            blocker.setAutoCommit(false);
+            appender.appendWith(blocker, stream, List.of(new EncodedEvent("Incremented", ContractCodecs.CONTENT_TYPE, "9".getBytes())),
+                    Optional.empty(), CommandMetadata.create());
+            CompletableFuture<AppendResult> append = CompletableFuture.supplyAsync(() -> events.append(id,
+                    List.of(new Incremented(1), new Incremented(2), new Incremented(3)), Optional.empty(),
+                    CommandMetadata.create().withIdempotencyKey(key)));
+            int pid = waitForBlockedBackend();
+            try (Statement admin = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password()).createStatement()) {
+                admin.execute("SELECT pg_terminate_backend(" + pid + ")");
+            }
+            Thread.sleep(300);
+            blocker.rollback();
+            AppendResult result = append.get(30, TimeUnit.SECONDS);
+            assertThat(result.eventCount()).isEqualTo(3);
+        }
+        assertThat(rowsOf(id)).isEqualTo(3);
+        assertThat(events.findAppend(key)).isPresent();
+    }
+
     private int waitForBlockedBackend() throws Exception {
         try (Connection c = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password());
              PreparedStatement ps = c.prepareStatement("SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
