@@ -25,7 +25,8 @@ import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 /** What the projector asks Kafka: partitions, committed end offsets, a group's committed offsets, topics to create. */
 final class KafkaOffsets implements AutoCloseable {
 
-    private static final Duration TIMEOUT = Duration.ofSeconds(10);
+    /** Kafka calls wait at most this long: a read-your-writes wait must not outlast its own timeout by much. */
+    private static final Duration TIMEOUT = Duration.ofSeconds(3);
 
     private final Admin admin;
     private final Map<String, List<TopicPartition>> partitions = new ConcurrentHashMap<>();

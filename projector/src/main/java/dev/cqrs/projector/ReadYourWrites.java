@@ -75,8 +75,13 @@ public final class ReadYourWrites implements AutoCloseable {
         }
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
-            if (hasReached(projection, topics, position)) {
-                return true;
+            try {
+                if (hasReached(projection, topics, position)) {
+                    return true;
+                }
+            } catch (RuntimeException e) {
+                // Kafka or the database does not answer: not reached yet, as far as anyone can tell.
+                log.debug("Cannot tell whether {} reached position {}: {}", projection, position, e.toString());
             }
             long remaining = (deadline - System.nanoTime()) / 1_000_000;
             if (remaining <= 0) {
