@@ -73,12 +73,11 @@ public final class Auditor {
         return compare(store, topics);
     }
 
-    /** The store's side: position and digest of every event, in log order; the read models folded. */
-    private static final class Store {
+    /** Positions and digests, in growing arrays: millions of entries without an object each. */
+    private static class Digests {
         long[] positions = new long[1 << 16];
         long[] digests = new long[1 << 16];
         int size;
-        final Map<String, Long> topics = new TreeMap<>();
 
         void add(long position, long digest) {
             if (size == positions.length) {
@@ -88,6 +87,11 @@ public final class Auditor {
             positions[size] = position;
             digests[size++] = digest;
         }
+    }
+
+    /** The store's side: position and digest of every event, in log order; the events per topic. */
+    private static final class Store extends Digests {
+        final Map<String, Long> topics = new TreeMap<>();
     }
 
     private Store readStore() {
@@ -111,23 +115,11 @@ public final class Auditor {
     }
 
     /** The topics' side: every record's position and digest, and the order violations found while reading. */
-    private static final class Topics {
-        long[] positions = new long[1 << 16];
-        long[] digests = new long[1 << 16];
-        int size;
+    private static final class Topics extends Digests {
         long outOfOrder;
         final List<String> outOfOrderExamples = new ArrayList<>();
         long unreadable;
         final List<String> unreadableExamples = new ArrayList<>();
-
-        void add(long position, long digest) {
-            if (size == positions.length) {
-                positions = Arrays.copyOf(positions, size * 2);
-                digests = Arrays.copyOf(digests, size * 2);
-            }
-            positions[size] = position;
-            digests[size++] = digest;
-        }
     }
 
     private Topics readTopics(Map<String, Long> expected, long lastStorePosition) {
