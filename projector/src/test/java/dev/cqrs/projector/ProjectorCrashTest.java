@@ -16,7 +16,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The projector, as a process of its own, killed with SIGKILL at random points while 50,000 events are
- * written and published; then the read model must equal the fold of the event store, row by row. The
+ * written and published (ten of the kills while it was processing events; on a loaded machine a process may
+ * be killed before it got going, and those do not count); then the read model must equal the fold of the
+ * event store, row by row. The
  * counter's totals are not idempotent, so an event applied twice or skipped would show.
  */
 class ProjectorCrashTest {
@@ -38,7 +40,10 @@ class ProjectorCrashTest {
         ThreadLocalRandom random = ThreadLocalRandom.current();
         int kills = 0;
         int killedWhileProcessing = 0;
-        while (kills < 10 || ProjectorTestSupport.isAlive(writers)) {
+        long budget = System.nanoTime() + Duration.ofMinutes(8).toNanos();
+        while (killedWhileProcessing < 10 || ProjectorTestSupport.isAlive(writers)) {
+            assertThat(System.nanoTime()).as("ten kills of a processing projector within the time budget"
+                    + " (so far %d kills, %d while processing)", kills, killedWhileProcessing).isLessThan(budget);
             Path log = logs.resolve("projector-" + kills + ".log");
             Process process = start(settings, log);
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
@@ -58,7 +63,6 @@ class ProjectorCrashTest {
         try (Projector projector = Projector.builder(new ProjectorConfig(settings)).projection(support.counterProjection()).start()) {
             assertThat(projector.readYourWrites().awaitPosition("counters", support.headPosition(), Duration.ofSeconds(120))).isTrue();
             assertThat(support.all()).hasSizeGreaterThanOrEqualTo(50_000);
-            assertThat(killedWhileProcessing).as("kills while the projector was processing").isGreaterThanOrEqualTo(8);
             assertThat(support.readModel()).isEqualTo(support.foldOfTheStore());
             System.out.printf("projector crash test: %d SIGKILLs (%d while processing); the read model equals the fold of %d events%n",
                     kills, killedWhileProcessing, support.all().size());
