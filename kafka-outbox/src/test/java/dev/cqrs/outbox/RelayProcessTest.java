@@ -33,7 +33,10 @@ class RelayProcessTest {
         ThreadLocalRandom random = ThreadLocalRandom.current();
         int kills = 0;
         int killedWhilePublishing = 0;
-        while (kills < 10 || isAlive(writers)) {
+        long budget = System.nanoTime() + Duration.ofMinutes(6).toNanos();
+        while (killedWhilePublishing < 10 || isAlive(writers)) {
+            assertThat(System.nanoTime()).as("ten kills of a publishing relay within the time budget (so far %d kills,"
+                    + " %d while publishing)", kills, killedWhilePublishing).isLessThan(budget);
             Path log = logs.resolve("relay-" + kills + ".log");
             RelayProcess relay = RelayProcess.start(support.db, support.relaySettings(BOOTSTRAP), log);
             if (relay.awaitLog("resumes after global position", 1, Duration.ofSeconds(30))) {
@@ -49,7 +52,6 @@ class RelayProcessTest {
             Published seen = Published.consume(BOOTSTRAP, support.topics(), Duration.ofSeconds(120), () -> false,
                     p -> p.events.size() >= stored.size());
             Published settled = Published.consume(BOOTSTRAP, support.topics(), Duration.ofSeconds(3), () -> false, p -> false);
-            assertThat(killedWhilePublishing).as("kills after the relay had started publishing").isGreaterThanOrEqualTo(8);
             seen.assertExactlyOnceInOrder(stored);
             settled.assertExactlyOnceInOrder(stored);
             System.out.printf("relay process crash test: %d SIGKILLs (%d while publishing); %d events published exactly once%n",
