@@ -55,7 +55,10 @@ class RelayTest {
         ThreadLocalRandom random = ThreadLocalRandom.current();
         Map<String, Integer> crashes = new java.util.TreeMap<>();
         int total = 0;
-        while (total < 12 || isAlive(writers)) {
+        int inTransaction = 0;
+        long budget = System.nanoTime() + Duration.ofMinutes(5).toNanos();
+        while (total < 12 || inTransaction < 4 || isAlive(writers)) {
+            assertThat(System.nanoTime()).as("the crashes within the time budget: %s", crashes).isLessThan(budget);
             if (total % 2 == 0) {
                 // A crash at a chosen point of a transaction: after begin, after the n-th send, before or after commit.
                 Relay.Phase phase = Relay.Phase.values()[random.nextInt(Relay.Phase.values().length)];
@@ -68,6 +71,7 @@ class RelayTest {
                 }
                 if (relay.isStopped()) {
                     crashes.merge("at " + phase, 1, Integer::sum);
+                    inTransaction++;
                 } else {
                     relay.halt();
                     crashes.merge("at a random time", 1, Integer::sum);
@@ -90,8 +94,6 @@ class RelayTest {
             assertThat(stored).hasSizeGreaterThanOrEqualTo(50_000);
             seen.assertExactlyOnceInOrder(stored);
             settled.assertExactlyOnceInOrder(stored);
-            int atPoints = crashes.entrySet().stream().filter(e -> !e.getKey().contains("random")).mapToInt(Map.Entry::getValue).sum();
-            assertThat(atPoints).as("crashes inside a transaction").isGreaterThanOrEqualTo(3);
             System.out.printf("relay crash test: %d abrupt stops %s; %d events published exactly once%n", total, crashes, stored.size());
         }
     }
