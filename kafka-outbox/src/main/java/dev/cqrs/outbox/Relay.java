@@ -15,6 +15,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -217,10 +221,29 @@ public final class Relay implements AutoCloseable {
         }
     }
 
+    /**
+     * Publishes batch after batch. While a full batch (a backlog) is sent and committed, the next one is
+     * read from the global log on another thread: reading after the position being published returns
+     * the same events as reading after it once published, since the log only grows at its end. A batch
+     * read ahead belongs to this call: after a failure the relay resumes from its checkpoint, and reads
+     * again.
+     */
     private void publish(KafkaProducer<String, byte[]> kafka, RelayTopics topics, RelayCheckpoints checkpoints,
                          AppendNotifications appends, LeaderLock leaderLock) {
+        ExecutorService reader = Executors.newSingleThreadExecutor(
+                Thread.ofPlatform().daemon().name("cqrs-relay-reader-" + config.name()).factory());
+        try {
+            publish(kafka, topics, checkpoints, appends, leaderLock, reader);
+        } finally {
+            reader.shutdownNow();
+        }
+    }
+
+    private void publish(KafkaProducer<String, byte[]> kafka, RelayTopics topics, RelayCheckpoints checkpoints,
+                         AppendNotifications appends, LeaderLock leaderLock, ExecutorService reader) {
         int maxEvents = config.getInt(RelayConfig.BATCH_MAX_EVENTS);
         long lockCheckedAt = System.nanoTime();
+        Future<List<RawEvent>> readAhead = null;
         while (!stopping) {
             if (System.nanoTime() - lockCheckedAt > LOCK_CHECK_INTERVAL.toNanos()) {
                 if (!leaderLock.isHeld()) {
@@ -231,15 +254,21 @@ public final class Relay implements AutoCloseable {
             }
             List<RawEvent> batch;
             try {
-                batch = globalLog.readAfter(publishedPosition.get(), maxEvents);
+                batch = readAhead != null ? result(readAhead) : globalLog.readAfter(publishedPosition.get(), maxEvents);
             } catch (EventStoreException e) {
                 failed("cannot read the global log", e);
                 sleep(config.errorBackoff());
                 continue;
+            } finally {
+                readAhead = null;
             }
             if (batch.isEmpty()) {
                 appends.await(config.pollInterval());
                 continue;
+            }
+            long after = batch.get(batch.size() - 1).globalPosition();
+            if (batch.size() == maxEvents) {
+                readAhead = reader.submit(() -> globalLog.readAfter(after, maxEvents));
             }
             kafka.beginTransaction();
             crashIfAskedAt(Phase.BEGUN, 0);
@@ -266,6 +295,21 @@ public final class Relay implements AutoCloseable {
             lastPublishedAt = Instant.now();
             rate.record(batch.size());
             log.debug("Published {} events up to global position {}", batch.size(), last);
+        }
+    }
+
+    /** The batch read ahead; its failure as the read's own. */
+    private static List<RawEvent> result(Future<List<RawEvent>> readAhead) {
+        try {
+            return readAhead.get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException failure) {
+                throw failure;
+            }
+            throw new IllegalStateException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new EventStoreException("interrupted while reading the global log", e);
         }
     }
 
