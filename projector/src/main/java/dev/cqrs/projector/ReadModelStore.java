@@ -6,8 +6,10 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.streams.errors.StreamsException;
@@ -24,6 +26,15 @@ import org.slf4j.LoggerFactory;
  * of the read model. An event whose position is not above its partition's stored position was applied
  * before (a redelivery after a crash) and is skipped.
  *
+ * <p>The stores of one projection generation whose tasks run on the same stream thread flush together:
+ * a flush of any of them writes the buffers of all of them in one transaction. A projection reads six
+ * partitions by default, so a task per partition flushing alone would commit (and wait for the WAL) six
+ * times per flush interval for a handful of events each; together they commit once. Every task still
+ * has its rows and positions written before its offsets are committed; the others' are written earlier
+ * than needed, which is safe because their positions go in the same transaction. When such a joint
+ * write fails, the flushing task writes its own buffer alone, as if it had no group, and the others
+ * keep theirs (see {@link #flush()}): a failure is always handled by the task it belongs to.
+ *
  * <p>When a batch fails in PostgreSQL, the transaction is rolled back, the batch's records are marked
  * suspect and the task fails; Kafka Streams aborts its transaction and delivers the records again, and
  * the processor then applies suspect records one at a time, sending any that still fail to the
@@ -35,6 +46,9 @@ final class ReadModelStore implements StateStore {
 
     /** Records of failed batches, by store, by partition: the highest offset that is suspect. */
     private static final Map<String, Map<TopicPartition, Long>> SUSPECTS = new ConcurrentHashMap<>();
+
+    /** The stores that flush together: by store name and the stream thread that feeds them. */
+    private static final Map<String, Set<ReadModelStore>> FLUSH_GROUPS = new ConcurrentHashMap<>();
 
     /** A decoded, handled record waiting to be written. */
     record Pending(TopicPartition partition, long offset, long position, List<SqlBatch.Statement> statements) {
@@ -49,6 +63,9 @@ final class ReadModelStore implements StateStore {
     private final List<Pending> buffer = new ArrayList<>();
     private final Map<TopicPartition, ReadModelDatabase.Applied> applied = new HashMap<>();
     private boolean open;
+    /** The key of the flush group this store is in: its name and the thread that last added to it. */
+    private String groupKey;
+    private Set<ReadModelStore> group = Set.of(this);
 
     ReadModelStore(String name, String projection, int generation, ReadModelDatabase database, int maxBatch) {
         this.name = name;
@@ -76,14 +93,48 @@ final class ReadModelStore implements StateStore {
         applied.clear();
         applied.putAll(database.applied(projection, generation));
         buffer.clear();
+        leaveGroup();
         open = true;
     }
 
     void add(Pending pending) {
+        joinGroupOfThisThread();
         buffer.add(pending);
-        if (buffer.size() >= maxBatch) {
+        if (buffer.size() >= maxBatch || groupBuffered() >= maxBatch) {
             flush();
         }
+    }
+
+    /**
+     * Puts this store in the flush group of the stream thread that processes its task (the one calling
+     * now: a task may be initialised on another thread than the one that runs it).
+     */
+    private void joinGroupOfThisThread() {
+        String key = name + "@" + Thread.currentThread().threadId();
+        if (key.equals(groupKey)) {
+            return;
+        }
+        leaveGroup();
+        groupKey = key;
+        group = FLUSH_GROUPS.computeIfAbsent(key, k -> ConcurrentHashMap.newKeySet());
+        group.add(this);
+    }
+
+    private void leaveGroup() {
+        if (groupKey != null) {
+            group.remove(this);
+            FLUSH_GROUPS.computeIfPresent(groupKey, (k, stores) -> stores.isEmpty() ? null : stores);
+        }
+        groupKey = null;
+        group = Set.of(this);
+    }
+
+    private int groupBuffered() {
+        int buffered = 0;
+        for (ReadModelStore store : group) {
+            buffered += store.buffer.size();
+        }
+        return buffered;
     }
 
     boolean isSuspect(TopicPartition partition, long offset) {
@@ -107,12 +158,12 @@ final class ReadModelStore implements StateStore {
     void applyAlone(Pending pending) throws SQLException {
         flush();
         try {
-            write(List.of(pending));
+            write(Map.of(this, List.of(pending)));
         } catch (SQLException e) {
             if (isUnavailable(e)) {
                 throw unavailable(e);
             }
-            write(List.of(new Pending(pending.partition(), pending.offset(), pending.position(), List.of())));
+            write(Map.of(this, List.of(new Pending(pending.partition(), pending.offset(), pending.position(), List.of()))));
             throw e;
         }
     }
@@ -134,13 +185,40 @@ final class ReadModelStore implements StateStore {
                 + e.getMessage() + "); the events will be delivered again", e);
     }
 
+    /**
+     * Writes the buffers of this store and of the others in its flush group, in one transaction. If that
+     * fails, this store's buffer is written alone, and only this store's failure is reported (it fails
+     * this task): the others keep their buffers, so whether Kafka Streams then redelivers their records
+     * or not, none is lost; their own flushes write them, or fail their own tasks.
+     */
     @Override
     public void flush() {
+        Map<ReadModelStore, List<Pending>> batch = new LinkedHashMap<>();
+        for (ReadModelStore store : group) { // this store is always in its group
+            if (!store.buffer.isEmpty()) {
+                batch.put(store, store.buffer);
+            }
+        }
+        if (batch.size() > 1 || (batch.size() == 1 && !batch.containsKey(this))) {
+            try {
+                write(batch);
+                batch.keySet().forEach(store -> store.buffer.clear());
+                return;
+            } catch (SQLException e) {
+                log.debug("Projection {}: a flush of {} tasks together failed ({}); flushing this task alone",
+                        projection, batch.size(), e.getMessage());
+            }
+        }
+        flushAlone();
+    }
+
+    /** Writes this store's buffer in a transaction of its own. */
+    private void flushAlone() {
         if (buffer.isEmpty()) {
             return;
         }
         try {
-            write(buffer);
+            write(Map.of(this, buffer));
             buffer.clear();
         } catch (SQLException e) {
             if (isUnavailable(e)) {
@@ -165,8 +243,11 @@ final class ReadModelStore implements StateStore {
         flush();
     }
 
-    /** Writes events not yet applied, and their partitions' positions, in one transaction. */
-    private void write(List<Pending> pendings) throws SQLException {
+    /**
+     * Writes events not yet applied, of each store (this one and others of its flush group), and their
+     * partitions' positions, in one transaction.
+     */
+    private void write(Map<ReadModelStore, List<Pending>> byStore) throws SQLException {
         Map<TopicPartition, ReadModelDatabase.Applied> advanced = new HashMap<>();
         try (Connection c = database.pool().getConnection()) {
             c.setAutoCommit(false);
@@ -176,29 +257,32 @@ final class ReadModelStore implements StateStore {
                 PreparedStatement batch = null;
                 int queued = 0;
                 try {
-                    for (Pending pending : pendings) {
-                        ReadModelDatabase.Applied last = advanced.getOrDefault(pending.partition(), applied.get(pending.partition()));
-                        if (last != null && pending.position() <= last.position()) {
-                            continue;
-                        }
-                        for (SqlBatch.Statement statement : pending.statements()) {
-                            if (!statement.sql().equals(batchSql)) {
-                                if (batch != null) {
-                                    batch.executeBatch();
-                                    batch.close();
+                    for (var entry : byStore.entrySet()) {
+                        Map<TopicPartition, ReadModelDatabase.Applied> storeApplied = entry.getKey().applied;
+                        for (Pending pending : entry.getValue()) {
+                            ReadModelDatabase.Applied last = advanced.getOrDefault(pending.partition(), storeApplied.get(pending.partition()));
+                            if (last != null && pending.position() <= last.position()) {
+                                continue;
+                            }
+                            for (SqlBatch.Statement statement : pending.statements()) {
+                                if (!statement.sql().equals(batchSql)) {
+                                    if (batch != null) {
+                                        batch.executeBatch();
+                                        batch.close();
+                                    }
+                                    batchSql = statement.sql();
+                                    batch = c.prepareStatement(batchSql);
+                                    queued = 0;
                                 }
-                                batchSql = statement.sql();
-                                batch = c.prepareStatement(batchSql);
-                                queued = 0;
+                                Object[] parameters = statement.parameters();
+                                for (int i = 0; i < parameters.length; i++) {
+                                    batch.setObject(i + 1, parameters[i]);
+                                }
+                                batch.addBatch();
+                                queued++;
                             }
-                            Object[] parameters = statement.parameters();
-                            for (int i = 0; i < parameters.length; i++) {
-                                batch.setObject(i + 1, parameters[i]);
-                            }
-                            batch.addBatch();
-                            queued++;
+                            advanced.put(pending.partition(), new ReadModelDatabase.Applied(pending.position(), pending.offset()));
                         }
-                        advanced.put(pending.partition(), new ReadModelDatabase.Applied(pending.position(), pending.offset()));
                     }
                     if (batch != null && queued > 0) {
                         batch.executeBatch();
@@ -229,12 +313,14 @@ final class ReadModelStore implements StateStore {
                 throw e;
             }
         }
-        applied.putAll(advanced);
+        // Each store owns its own partitions; the others' entries in its map are never looked up.
+        byStore.keySet().forEach(store -> store.applied.putAll(advanced));
     }
 
     @Override
     public void close() {
         buffer.clear();
+        leaveGroup();
         open = false;
     }
 
