@@ -64,7 +64,7 @@ public final class EndToEndScenario implements Scenario {
     static final int METERS = 1_000;
     static final Metric P99 = Metric.time("ms (p99)");
     static final Metric CAPACITY = Metric.throughput("commands/s");
-    private static final Duration MEASURED = Duration.ofSeconds(4);
+    private static final Duration MEASURED = Duration.ofSeconds(3);
     private static final Duration WARM_UP = Duration.ofSeconds(2);
     private static final Duration STEP = Duration.ofSeconds(2);
     private static final Duration SETTLE = Duration.ofSeconds(60);

@@ -62,7 +62,7 @@ public final class RelayScenario implements Scenario {
     static final Metric P99 = Metric.time("ms (p99)");
     static final double RATE = 1_000;
     private static final int WARM_UP_EVENTS = 50_000;
-    private static final Duration MEASURED = Duration.ofSeconds(4);
+    private static final Duration MEASURED = Duration.ofSeconds(3);
     private static final Duration WARM_UP = Duration.ofSeconds(2);
     private static final int WRITERS = 4;
     /** How long the last events of a round may take to become visible before the round fails. */
