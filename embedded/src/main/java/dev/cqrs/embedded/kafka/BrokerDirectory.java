@@ -138,6 +138,10 @@ final class BrokerDirectory {
         config.put("broker.session.timeout.ms", 4_000);
         config.put("broker.heartbeat.interval.ms", 500);
         config.put("num.partitions", 1);
+        // A transaction left open by a killed producer is aborted once its timeout passes, but the broker
+        // looks for such transactions only every 10 s by default; consumers of read_committed data (and a
+        // Kafka Streams application taking over the partitions) wait for it. Look every second.
+        config.put("transaction.abort.timed.out.transaction.cleanup.interval.ms", 1_000);
         // The log cleaner (compacted topics) otherwise takes a 128 MiB buffer from the heap.
         config.put("log.cleaner.dedupe.buffer.size", 16 * 1024 * 1024);
         Properties properties = new Properties();
