@@ -32,7 +32,7 @@ public record BenchOptions(double scale, List<Scenario> scenarios, int rounds, i
             usage: ./cqrs bench [--scale S] [--scenarios a,b,...] [--rounds N] [--clients N] [--events N] [--out DIR]
 
               --scale S          multiply every scenario's sizes and durations by S (default 1.0;
-                                 0.1 for a quick check). The default run takes about 6 minutes on 2 cores.
+                                 0.1 for a quick check). The default run takes about 9 minutes on 2 cores.
               --scenarios LIST   comma-separated, from: %s (default: all)
               --rounds N         rounds per comparison, ours and the baseline alternating (default 5)
               --clients N        concurrent clients of the multi-client scenarios (default 8)
