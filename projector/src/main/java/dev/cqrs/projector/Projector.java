@@ -186,7 +186,7 @@ public final class Projector implements AutoCloseable {
 
     private Properties streamsProperties(String applicationId) {
         Properties props = new Properties();
-        props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 1);
+        props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, config.getInt(ProjectorConfig.STREAM_THREADS));
         props.put(StreamsConfig.POLL_MS_CONFIG, config.flushInterval().toMillis());
         props.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_RECORDS_CONFIG), 2_000);
         props.put(StreamsConfig.consumerPrefix(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG), 100);

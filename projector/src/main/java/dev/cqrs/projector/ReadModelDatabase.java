@@ -176,6 +176,8 @@ final class ReadModelDatabase implements AutoCloseable {
                     ps.setString(3, projection.name());
                     ps.executeUpdate();
                 }
+                // Readers waiting for a position must look again: the positions that count are the new generation's.
+                s.execute("SELECT pg_notify('" + CHANNEL + "', '" + projection.name() + "')");
                 c.commit();
                 log.info("Projection {}: generation {} is now active", projection.name(), generation);
             } catch (SQLException e) {

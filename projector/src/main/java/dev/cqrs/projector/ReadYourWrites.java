@@ -98,12 +98,51 @@ public final class ReadYourWrites implements AutoCloseable {
         }
     }
 
+    /** A projection's active generation and its partitions' positions, as read after a given notification. */
+    private record Snapshot(int generation, Map<TopicPartition, ReadModelDatabase.Applied> applied, long notification,
+                            long readAtNanos) {
+    }
+
+    /** Notifications received so far: a snapshot read before the latest one is stale. */
+    private final java.util.concurrent.atomic.AtomicLong notifications = new java.util.concurrent.atomic.AtomicLong();
+    private final Map<String, Snapshot> snapshots = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * The projection's positions, read at most once per notification (and per poll interval) however many
+     * queries are waiting: waiters share the read.
+     */
+    private Snapshot snapshot(String projection) {
+        Snapshot known = snapshots.get(projection);
+        if (isFresh(known)) {
+            return known;
+        }
+        synchronized (snapshots) {
+            known = snapshots.get(projection);
+            if (isFresh(known)) {
+                return known;
+            }
+            long notification = notifications.get();
+            int generation = database.activeGeneration(projection).orElse(0);
+            Map<TopicPartition, ReadModelDatabase.Applied> applied = generation == 0 ? Map.of()
+                    : database.applied(projection, generation);
+            Snapshot fresh = new Snapshot(generation, applied, notification, System.nanoTime());
+            snapshots.put(projection, fresh);
+            return fresh;
+        }
+    }
+
+    private boolean isFresh(Snapshot snapshot) {
+        return snapshot != null && snapshot.notification() == notifications.get()
+                && System.nanoTime() - snapshot.readAtNanos() < POLL_MILLIS * 1_000_000;
+    }
+
     boolean hasReached(String projection, List<String> topics, long position) {
-        int generation = database.activeGeneration(projection).orElse(0);
+        Snapshot snapshot = snapshot(projection);
+        int generation = snapshot.generation();
         if (generation == 0) {
             return false;
         }
-        Map<TopicPartition, ReadModelDatabase.Applied> applied = database.applied(projection, generation);
+        Map<TopicPartition, ReadModelDatabase.Applied> applied = snapshot.applied();
         List<TopicPartition> partitions = kafka.partitionsOf(topics);
         long highest = applied.values().stream().mapToLong(ReadModelDatabase.Applied::position).max().orElse(0);
         List<TopicPartition> behind = partitions.stream()
@@ -127,6 +166,7 @@ public final class ReadYourWrites implements AutoCloseable {
                 while (!closed) {
                     var notifications = pg.getNotifications(500);
                     if (notifications != null && notifications.length > 0) {
+                        this.notifications.incrementAndGet();
                         synchronized (signal) {
                             signal.notifyAll();
                         }
