@@ -198,7 +198,12 @@ public final class Relay implements AutoCloseable {
                 try {
                     topics.ensureCheckpointTopic(config.getString(RelayConfig.CHECKPOINT_TOPIC));
                     kafka.initTransactions();
-                    long resumeFrom = checkpoints.read();
+                    String checkpointTopic = config.getString(RelayConfig.CHECKPOINT_TOPIC);
+                    if (topics.abortHangingTransactions(config.transactionalId(), checkpointTopic) > 0) {
+                        failed("aborted transactions that a broker failure had left hanging", null);
+                    }
+                    long resumeFrom = checkpoints.read(topics.highWatermark(checkpointTopic),
+                            Duration.ofMillis(config.getInt(RelayConfig.TRANSACTION_TIMEOUT_MS)).plusSeconds(15));
                     publishedPosition.set(resumeFrom);
                     log.info("Relay {} resumes after global position {}", config.name(), resumeFrom);
                     publish(kafka, topics, checkpoints, appends, leaderLock);

@@ -39,8 +39,15 @@ final class RelayCheckpoints {
         return new ProducerRecord<>(topic, 0, key, Long.toString(position).getBytes(StandardCharsets.UTF_8));
     }
 
-    /** The last committed checkpoint, or 0 when this relay group never published. */
-    long read() {
+    /**
+     * The last committed checkpoint, or 0 when this relay group never published. {@code highWatermark}
+     * is the end of the checkpoint partition, committed or not, taken after {@code initTransactions}:
+     * the read goes on until the last stable offset has passed it. Stopping at the last stable offset of
+     * the moment instead would be wrong when relay groups share the topic: another group's transaction
+     * still open below our last checkpoint would hide that checkpoint, and we would publish again what
+     * it covers. Such a transaction ends within its timeout ({@code patience}).
+     */
+    long read(long highWatermark, Duration patience) {
         Map<String, Object> config = new HashMap<>();
         config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -53,12 +60,13 @@ final class RelayCheckpoints {
             TopicPartition partition = new TopicPartition(topic, 0);
             consumer.assign(List.of(partition));
             consumer.seekToBeginning(List.of(partition));
-            long end = consumer.endOffsets(List.of(partition), timeout).get(partition);
             long position = 0;
-            long deadline = System.nanoTime() + timeout.toNanos();
-            while (consumer.position(partition, timeout) < end) {
+            Duration limit = timeout.plus(patience);
+            long deadline = System.nanoTime() + limit.toNanos();
+            while (consumer.position(partition, timeout) < highWatermark) {
                 if (System.nanoTime() > deadline) {
-                    throw new TimeoutException("reading the relay checkpoint from " + topic + " took longer than " + timeout);
+                    throw new TimeoutException("reading the relay checkpoint from " + topic + " up to offset " + highWatermark
+                            + " took longer than " + limit + " (a transaction on the topic stays open)");
                 }
                 for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
                     if (key.equals(record.key()) && record.value() != null) {

@@ -14,7 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import java.util.function.Supplier;
+import org.apache.kafka.common.TopicPartition;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -30,27 +30,75 @@ final class Published {
 
     final List<RawEvent> events = new ArrayList<>();
 
-    /** Consumes the topics matching {@code topics} from the beginning until {@code done} holds of what was read. */
-    static Published consume(String bootstrap, Pattern topics, Duration timeout, Supplier<Boolean> stopEarly,
-                             java.util.function.Predicate<Published> done) {
+    /**
+     * Consumes the topics matching {@code topics} from the beginning until {@code done} holds of what was
+     * read. The consumer assigns itself every partition of those topics (looking again each second for
+     * topics created meanwhile) rather than joining a group: a rebalance would send a group member back
+     * to the beginning of its partitions, and the records it read twice would look like duplicates.
+     */
+    static Published consume(String bootstrap, Pattern topics, Duration timeout, java.util.function.Predicate<Published> done) {
         Map<String, Object> config = Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ConsumerConfig.GROUP_ID_CONFIG, "verify-" + UUID.randomUUID(),
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-                ConsumerConfig.METADATA_MAX_AGE_CONFIG, 1_000);
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         Published published = new Published();
         try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer())) {
-            consumer.subscribe(topics);
             long deadline = System.nanoTime() + timeout.toNanos();
-            while (!done.test(published) && System.nanoTime() < deadline && !stopEarly.get()) {
+            long lookedAt = 0;
+            while (!done.test(published) && System.nanoTime() < deadline) {
+                if (System.nanoTime() - lookedAt > Duration.ofSeconds(1).toNanos()) {
+                    Set<TopicPartition> partitions = new HashSet<>(consumer.assignment());
+                    try {
+                        consumer.listTopics(Duration.ofSeconds(5)).forEach((topic, infos) -> {
+                            if (topics.matcher(topic).matches()) {
+                                infos.forEach(info -> partitions.add(new TopicPartition(topic, info.partition())));
+                            }
+                        });
+                    } catch (org.apache.kafka.common.errors.TimeoutException e) {
+                        // the broker is not back yet: look again in a second
+                    }
+                    if (!partitions.equals(consumer.assignment())) {
+                        consumer.assign(partitions); // partitions kept keep their positions
+                    }
+                    lookedAt = System.nanoTime();
+                }
+                if (consumer.assignment().isEmpty()) {
+                    sleep(Duration.ofMillis(200));
+                    continue;
+                }
                 for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
                     published.events.add(EventRecords.fromRecord(record));
                 }
             }
         }
         return published;
+    }
+
+    /**
+     * Consumes until at least {@code expected} events were read, then two seconds more: a duplicate shows
+     * up after the count is reached.
+     */
+    static Published settled(String bootstrap, Pattern topics, int expected, Duration timeout) {
+        long[] reachedAt = {0};
+        return consume(bootstrap, topics, timeout, p -> {
+            if (p.events.size() < expected) {
+                return false;
+            }
+            if (reachedAt[0] == 0) {
+                reachedAt[0] = System.nanoTime();
+            }
+            return System.nanoTime() - reachedAt[0] > Duration.ofSeconds(2).toNanos();
+        });
+    }
+
+    private static void sleep(Duration duration) {
+        try {
+            Thread.sleep(duration);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     /** Every event of {@code expected} exactly once, and per aggregate in sequence order, contiguous from 1. */

@@ -69,11 +69,16 @@ final class RelayTestSupport {
 
     /** Appends {@code total} events in appends of 1 to 10, from {@code threads} writers over 200 aggregates. */
     Thread[] write(int total, int threads) {
+        return write(total, threads, () -> false);
+    }
+
+    /** Appends at least {@code total} events, and goes on while {@code moreWanted} says so. */
+    Thread[] write(int total, int threads, java.util.function.BooleanSupplier moreWanted) {
         EventStore<ContractEvent> events = store.events(aggregateType, ContractCodecs.events());
         AtomicInteger written = new AtomicInteger();
         return IntStream.range(0, threads).mapToObj(t -> Thread.ofPlatform().start(() -> {
             ThreadLocalRandom random = ThreadLocalRandom.current();
-            while (written.get() < total) {
+            while (written.get() < total || moreWanted.getAsBoolean()) {
                 int count = 1 + random.nextInt(10);
                 List<ContractEvent> batch = IntStream.range(0, count).<ContractEvent>mapToObj(ContractEvent.Incremented::new).toList();
                 events.append("agg-" + random.nextInt(200), batch, Optional.empty(), CommandMetadata.create());
