@@ -15,8 +15,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The projector, as a process of its own, killed with SIGKILL at random points while 50,000 events are
- * written and published (ten of the kills while it was processing events; on a loaded machine a process may
+ * The projector, as a process of its own, killed with SIGKILL at random points while 50,000 events (and
+ * more, until the kills are done) are written and published (ten of the kills while it was processing events; on a loaded machine a process may
  * be killed before it got going, and those do not count); then the read model must equal the fold of the
  * event store, row by row. The
  * counter's totals are not idempotent, so an event applied twice or skipped would show.
@@ -36,12 +36,16 @@ class ProjectorCrashTest {
     @Test
     void aProjectorKilledAtRandomPointsLeavesTheReadModelEqualToTheFoldOfTheStore() throws Exception {
         Map<String, Object> settings = crashSettings();
-        Thread[] writers = support.write(50_000, 3);
+        // The writers go on (slowly, once 50,000 events are written) until the kills are done: a projector
+        // is only killed while processing if there is something to process.
+        java.util.concurrent.atomic.AtomicBoolean killsDone = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread[] writers = support.write(50_000, 3, () -> !killsDone.get());
         ThreadLocalRandom random = ThreadLocalRandom.current();
         int kills = 0;
         int killedWhileProcessing = 0;
         long budget = System.nanoTime() + Duration.ofMinutes(8).toNanos();
         while (killedWhileProcessing < 10 || ProjectorTestSupport.isAlive(writers)) {
+            killsDone.set(killedWhileProcessing >= 10);
             assertThat(System.nanoTime()).as("ten kills of a processing projector within the time budget"
                     + " (so far %d kills, %d while processing)", kills, killedWhileProcessing).isLessThan(budget);
             Path log = logs.resolve("projector-" + kills + ".log");

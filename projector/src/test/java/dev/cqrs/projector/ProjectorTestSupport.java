@@ -151,15 +151,29 @@ final class ProjectorTestSupport implements AutoCloseable {
 
     /** Appends {@code total} increments in appends of 1 to 10, over 100 counters, from {@code threads} writers. */
     Thread[] write(int total, int threads) {
+        return write(total, threads, () -> false);
+    }
+
+    /**
+     * Appends {@code total} events as fast as it can, then goes on at about 50 appends per second and
+     * writer while {@code moreWanted} says so.
+     */
+    Thread[] write(int total, int threads, java.util.function.BooleanSupplier moreWanted) {
         AtomicInteger written = new AtomicInteger();
         return IntStream.range(0, threads).mapToObj(t -> Thread.ofPlatform().start(() -> {
             ThreadLocalRandom random = ThreadLocalRandom.current();
-            while (written.get() < total) {
+            while (written.get() < total || moreWanted.getAsBoolean()) {
                 int count = 1 + random.nextInt(10);
                 List<ContractEvent> batch = IntStream.range(0, count)
                         .<ContractEvent>mapToObj(i -> new ContractEvent.Incremented(1 + random.nextInt(5))).toList();
                 counters.append("c-" + random.nextInt(100), batch, Optional.empty(), CommandMetadata.create());
-                written.addAndGet(count);
+                if (written.addAndGet(count) >= total) {
+                    try {
+                        Thread.sleep(20);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
             }
         })).toArray(Thread[]::new);
     }
