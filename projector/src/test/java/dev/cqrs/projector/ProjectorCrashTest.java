@@ -67,7 +67,26 @@ class ProjectorCrashTest {
         try (Projector projector = Projector.builder(new ProjectorConfig(settings)).projection(support.counterProjection()).start()) {
             assertThat(projector.readYourWrites().awaitPosition("counters", support.headPosition(), Duration.ofSeconds(120))).isTrue();
             assertThat(support.all()).hasSizeGreaterThanOrEqualTo(50_000);
-            assertThat(support.readModel()).isEqualTo(support.foldOfTheStore());
+            Map<String, ProjectorTestSupport.Counter> readModel = support.readModel();
+            Map<String, ProjectorTestSupport.Counter> fold = support.foldOfTheStore();
+            if (!readModel.equals(fold)) {
+                // Which side lost events: the relay (the topic lacks them) or the projector?
+                Map<java.util.UUID, Integer> partitions = new java.util.HashMap<>();
+                Map<java.util.UUID, Integer> copies = support.topicCopies(partitions);
+                List<String> notInTopic = support.all().stream().filter(e -> !copies.containsKey(e.metadata().eventId()))
+                        .map(e -> e.stream() + "#" + e.sequence().value() + "@" + e.globalPosition()).toList();
+                long duplicated = copies.values().stream().filter(n -> n > 1).count();
+                System.out.printf("read model differs; events not in the topic: %d %s; duplicated in the topic: %d;"
+                        + " dead letters: %s%n", notInTopic.size(), notInTopic.stream().limit(50).toList(), duplicated,
+                        projector.deadLetters("counters"));
+                try (var files = Files.list(logs)) {
+                    for (Path file : files.sorted().toList()) {
+                        Files.readAllLines(file).stream().filter(line -> line.contains(" WARN ") || line.contains(" ERROR "))
+                                .limit(30).forEach(line -> System.out.println(file.getFileName() + ": " + line));
+                    }
+                }
+            }
+            assertThat(readModel).isEqualTo(fold);
             System.out.printf("projector crash test: %d SIGKILLs (%d while processing); the read model equals the fold of %d events%n",
                     kills, killedWhileProcessing, support.all().size());
         }

@@ -145,6 +145,37 @@ final class ProjectorTestSupport implements AutoCloseable {
         }
     }
 
+    /**
+     * What the topic holds, read with read_committed from the beginning until it has as many events as the
+     * store (or a minute passes): event id → copies, and for each event id its partition.
+     */
+    Map<UUID, Integer> topicCopies(Map<UUID, Integer> partitions) {
+        int expected = all().size();
+        Map<UUID, Integer> copies = new HashMap<>();
+        Map<String, Object> config = Map.of(
+                org.apache.kafka.clients.consumer.ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, BOOTSTRAP,
+                org.apache.kafka.clients.consumer.ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                org.apache.kafka.clients.consumer.ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+                org.apache.kafka.clients.consumer.ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        try (var consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<>(config,
+                new org.apache.kafka.common.serialization.StringDeserializer(),
+                new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
+            consumer.assign(consumer.partitionsFor(topic).stream()
+                    .map(info -> new org.apache.kafka.common.TopicPartition(topic, info.partition())).toList());
+            long deadline = System.nanoTime() + java.time.Duration.ofSeconds(60).toNanos();
+            int read = 0;
+            while (read < expected && System.nanoTime() < deadline) {
+                for (var record : consumer.poll(java.time.Duration.ofMillis(200))) {
+                    UUID id = dev.cqrs.codec.kafka.EventRecords.fromRecord(record).metadata().eventId();
+                    copies.merge(id, 1, Integer::sum);
+                    partitions.put(id, record.partition());
+                    read++;
+                }
+            }
+        }
+        return copies;
+    }
+
     long headPosition() {
         return store.globalLog().headPosition();
     }
