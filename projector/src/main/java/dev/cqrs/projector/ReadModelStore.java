@@ -249,6 +249,7 @@ final class ReadModelStore implements StateStore {
      */
     private void write(Map<ReadModelStore, List<Pending>> byStore) throws SQLException {
         Map<TopicPartition, ReadModelDatabase.Applied> advanced = new HashMap<>();
+        Map<TopicPartition, long[]> written = log.isDebugEnabled() ? new HashMap<>() : null;
         try (Connection c = database.pool().getConnection()) {
             c.setAutoCommit(false);
             try (Statement s = c.createStatement()) {
@@ -262,7 +263,16 @@ final class ReadModelStore implements StateStore {
                         for (Pending pending : entry.getValue()) {
                             ReadModelDatabase.Applied last = advanced.getOrDefault(pending.partition(), storeApplied.get(pending.partition()));
                             if (last != null && pending.position() <= last.position()) {
+                                if (written != null) {
+                                    written.computeIfAbsent(pending.partition(), p -> new long[] {-1, -1, 0, 0})[3]++;
+                                }
                                 continue;
+                            }
+                            if (written != null) {
+                                long[] range = written.computeIfAbsent(pending.partition(), p -> new long[] {-1, -1, 0, 0});
+                                range[0] = range[0] < 0 ? pending.offset() : range[0];
+                                range[1] = pending.offset();
+                                range[2]++;
                             }
                             for (SqlBatch.Statement statement : pending.statements()) {
                                 if (!statement.sql().equals(batchSql)) {
@@ -315,6 +325,12 @@ final class ReadModelStore implements StateStore {
         }
         // Each store owns its own partitions; the others' entries in its map are never looked up.
         byStore.keySet().forEach(store -> store.applied.putAll(advanced));
+        if (written != null) {
+            StringBuilder text = new StringBuilder();
+            written.forEach((partition, range) -> text.append(' ').append(partition).append(":[").append(range[0]).append("..")
+                    .append(range[1]).append("] applied ").append(range[2]).append(" skipped ").append(range[3]));
+            log.debug("Projection {}: wrote for {} store(s) from {}:{}", projection, byStore.size(), name, text);
+        }
     }
 
     @Override

@@ -21,6 +21,9 @@ public final class CounterProjectorMain {
                 settings.put(name, value);
             }
         });
+        // What each write to PostgreSQL covered: the crash test prints it when the read model differs.
+        ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(ReadModelStore.class))
+                .setLevel(ch.qos.logback.classic.Level.DEBUG);
         Projector projector = Projector.builder(new ProjectorConfig(settings))
                 .projection(ProjectorTestSupport.counterProjection(System.getProperty("topic"), e -> { }))
                 .start();

@@ -72,7 +72,14 @@ class ProjectorCrashTest {
             if (!readModel.equals(fold)) {
                 // Which side lost events: the relay (the topic lacks them) or the projector?
                 Map<java.util.UUID, Integer> partitions = new java.util.HashMap<>();
-                Map<java.util.UUID, Integer> copies = support.topicCopies(partitions);
+                Map<Long, String> where = new java.util.HashMap<>();
+                Map<java.util.UUID, Integer> copies = support.topicCopies(partitions, where);
+                java.util.Set<Long> applied = support.appliedIncrements(1);
+                List<String> notApplied = support.all().stream().filter(e -> !applied.contains(e.globalPosition()))
+                        .filter(e -> e.eventType().contains("Incremented"))
+                        .map(e -> e.stream().aggregateId() + "#" + e.sequence().value() + "@" + e.globalPosition() + " in " + where.get(e.globalPosition()))
+                        .toList();
+                System.out.printf("increments not applied: %d %s%n", notApplied.size(), notApplied.stream().limit(200).toList());
                 List<String> notInTopic = support.all().stream().filter(e -> !copies.containsKey(e.metadata().eventId()))
                         .map(e -> e.stream() + "#" + e.sequence().value() + "@" + e.globalPosition()).toList();
                 long duplicated = copies.values().stream().filter(n -> n > 1).count();
@@ -81,8 +88,10 @@ class ProjectorCrashTest {
                         projector.deadLetters("counters"));
                 try (var files = Files.list(logs)) {
                     for (Path file : files.sorted().toList()) {
-                        Files.readAllLines(file).stream().filter(line -> line.contains(" WARN ") || line.contains(" ERROR "))
-                                .limit(30).forEach(line -> System.out.println(file.getFileName() + ": " + line));
+                        Files.readAllLines(file).stream().filter(line -> (line.contains(" WARN ") || line.contains(" ERROR ")
+                                        || line.contains("ReadModelStore") || line.contains("Exception")) && !line.contains("QuorumController")
+                                        && !line.contains("Processing exception handler"))
+                                .forEach(line -> System.out.println(file.getFileName() + ": " + line));
                     }
                 }
             }

@@ -86,12 +86,16 @@ final class ProjectorTestSupport implements AutoCloseable {
     static PostgresProjection<ContractEvent> counterProjection(String topic, java.util.function.Consumer<ContractEvent.Renamed> onRename) {
         return PostgresProjection.builder("counters", topic, ContractCodecs.events())
                 .schema("CREATE TABLE counters (id text PRIMARY KEY, total bigint NOT NULL, events bigint NOT NULL,"
-                        + " name text NOT NULL DEFAULT '', position bigint NOT NULL)")
+                        + " name text NOT NULL DEFAULT '', position bigint NOT NULL);"
+                        + " CREATE TABLE applied_events (position bigint PRIMARY KEY)")
                 .views("counters")
-                .on(ContractEvent.Incremented.class, (e, sql) -> sql.execute(
-                        "INSERT INTO counters (id, total, events, position) VALUES (?, ?, 1, ?) ON CONFLICT (id) DO UPDATE"
-                                + " SET total = counters.total + excluded.total, events = counters.events + 1, position = excluded.position",
-                        e.aggregateId(), (long) e.event().by(), e.globalPosition()))
+                .on(ContractEvent.Incremented.class, (e, sql) -> {
+                    sql.execute("INSERT INTO counters (id, total, events, position) VALUES (?, ?, 1, ?) ON CONFLICT (id) DO UPDATE"
+                                    + " SET total = counters.total + excluded.total, events = counters.events + 1, position = excluded.position",
+                            e.aggregateId(), (long) e.event().by(), e.globalPosition());
+                    // Which events were applied: when the totals differ, the crash test names the missing ones.
+                    sql.execute("INSERT INTO applied_events (position) VALUES (?) ON CONFLICT DO NOTHING", e.globalPosition());
+                })
                 .on(ContractEvent.Renamed.class, (e, sql) -> {
                     onRename.accept(e.event());
                     sql.execute("INSERT INTO counters (id, total, events, name, position) VALUES (?, 0, 1, ?, ?) ON CONFLICT (id)"
@@ -114,6 +118,18 @@ final class ProjectorTestSupport implements AutoCloseable {
                 rows.put(rs.getString(1), new Counter(rs.getLong(2), rs.getLong(3), rs.getString(4)));
             }
             return rows;
+        }
+    }
+
+    /** The positions of the increments the active generation applied (see {@link #counterProjection}). */
+    java.util.Set<Long> appliedIncrements(int generation) throws Exception {
+        try (Connection c = db.dataSource().getConnection(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT position FROM " + ReadModelDatabase.schemaOf("counters", generation) + ".applied_events")) {
+            java.util.Set<Long> positions = new java.util.HashSet<>();
+            while (rs.next()) {
+                positions.add(rs.getLong(1));
+            }
+            return positions;
         }
     }
 
@@ -150,6 +166,11 @@ final class ProjectorTestSupport implements AutoCloseable {
      * store (or a minute passes): event id → copies, and for each event id its partition.
      */
     Map<UUID, Integer> topicCopies(Map<UUID, Integer> partitions) {
+        return topicCopies(partitions, new HashMap<>());
+    }
+
+    /** Also fills {@code whereByPosition}: each event's position → "partition@offset". */
+    Map<UUID, Integer> topicCopies(Map<UUID, Integer> partitions, Map<Long, String> whereByPosition) {
         int expected = all().size();
         Map<UUID, Integer> copies = new HashMap<>();
         Map<String, Object> config = Map.of(
@@ -166,7 +187,9 @@ final class ProjectorTestSupport implements AutoCloseable {
             int read = 0;
             while (read < expected && System.nanoTime() < deadline) {
                 for (var record : consumer.poll(java.time.Duration.ofMillis(200))) {
-                    UUID id = dev.cqrs.codec.kafka.EventRecords.fromRecord(record).metadata().eventId();
+                    RawEvent event = dev.cqrs.codec.kafka.EventRecords.fromRecord(record);
+                    UUID id = event.metadata().eventId();
+                    whereByPosition.put(event.globalPosition(), record.partition() + "@" + record.offset());
                     copies.merge(id, 1, Integer::sum);
                     partitions.put(id, record.partition());
                     read++;
