@@ -79,7 +79,7 @@ class DeadLetterTest {
 
     private void produceGarbage() {
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                ProjectorTestSupport.BOOTSTRAP), new StringSerializer(), new ByteArraySerializer())) {
+                ProjectorTestSupport.bootstrap()), new StringSerializer(), new ByteArraySerializer())) {
             producer.send(new ProducerRecord<>(support.topic, "garbage", "\u0000not an event".getBytes(StandardCharsets.UTF_8)));
             producer.flush();
         }

@@ -35,6 +35,40 @@ class PostgresProjectionTest {
         }
     }
 
+    /**
+     * Kafka Streams commits a task's offsets before it flushes the task's state stores; the read model must
+     * still be written first, or a process killed between the two loses events. With no timed flush and a
+     * batch larger than the test, rows reach PostgreSQL only on the way to a Kafka commit: once every
+     * offset is committed, every row must be there.
+     */
+    @Test
+    void offsetsAreNeverCommittedAheadOfTheReadModel() throws Exception {
+        java.util.Map<String, Object> settings = support.projectorSettings();
+        settings.put(ProjectorConfig.FLUSH_INTERVAL_MS, 10_000L);
+        settings.put(ProjectorConfig.BATCH_MAX_EVENTS, 100_000);
+        settings.put(ProjectorConfig.COMMIT_INTERVAL_MS, 100L);
+        settings.put("streams.poll.ms", 50);
+        try (Projector projector = Projector.builder(new ProjectorConfig(settings)).projection(support.counterProjection()).start();
+             KafkaOffsets kafka = new KafkaOffsets(ProjectorTestSupport.bootstrap())) {
+            ProjectorTestSupport.join(support.write(600, 2));
+            support.awaitPublished(Duration.ofSeconds(60));
+            List<org.apache.kafka.common.TopicPartition> partitions = kafka.partitionsOf(List.of(support.topic));
+            String group = Projector.applicationId(support.prefix, "counters", 1);
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (true) {
+                var ends = kafka.endOffsets(partitions);
+                var committed = kafka.committed(group, partitions);
+                if (partitions.stream().allMatch(p -> committed.getOrDefault(p, 0L) >= ends.getOrDefault(p, 0L))) {
+                    break;
+                }
+                assertThat(System.nanoTime()).as("every offset committed in time").isLessThan(deadline);
+                Thread.sleep(20);
+            }
+            assertThat(support.readModel()).as("the read model once Kafka has committed every offset")
+                    .isEqualTo(support.foldOfTheStore());
+        }
+    }
+
     @Test
     void theReadModelEqualsTheFoldOfTheStoreRowByRowAndTheLagReachesZero() throws Exception {
         Thread[] writers = support.write(5_000, 3);

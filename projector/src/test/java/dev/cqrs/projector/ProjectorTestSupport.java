@@ -31,7 +31,13 @@ import java.util.stream.IntStream;
  */
 final class ProjectorTestSupport implements AutoCloseable {
 
-    static final String BOOTSTRAP = KafkaBroker.shared().bootstrapServers();
+    /**
+     * The shared broker, started on first use: a projector process of the crash test uses this class
+     * for its projection and must not start a broker of its own.
+     */
+    static String bootstrap() {
+        return KafkaBroker.shared().bootstrapServers();
+    }
 
     final TestDatabase db;
     final PostgresEventStore store;
@@ -45,7 +51,7 @@ final class ProjectorTestSupport implements AutoCloseable {
         this.store = PostgresEventStore.builder(db.jdbcUrl(), db.user(), db.password()).poolSize(12).build();
         this.counters = store.events("counter", ContractCodecs.events());
         Map<String, Object> relaySettings = new HashMap<>();
-        relaySettings.put(RelayConfig.BOOTSTRAP_SERVERS, BOOTSTRAP);
+        relaySettings.put(RelayConfig.BOOTSTRAP_SERVERS, bootstrap());
         relaySettings.put(RelayConfig.NAME, prefix);
         relaySettings.put(RelayConfig.TOPIC_PATTERN, prefix + ".events.{aggregateType}");
         relaySettings.put(RelayConfig.CHECKPOINT_TOPIC, prefix + ".checkpoints");
@@ -57,7 +63,7 @@ final class ProjectorTestSupport implements AutoCloseable {
     /** Projector settings: this test's prefix, the test database for read models. */
     Map<String, Object> projectorSettings() {
         Map<String, Object> settings = new HashMap<>();
-        settings.put(ProjectorConfig.BOOTSTRAP_SERVERS, BOOTSTRAP);
+        settings.put(ProjectorConfig.BOOTSTRAP_SERVERS, bootstrap());
         settings.put(ProjectorConfig.APPLICATION_PREFIX, prefix);
         settings.put(ProjectorConfig.READ_MODEL_URL, db.jdbcUrl());
         settings.put(ProjectorConfig.READ_MODEL_USER, db.user());
@@ -174,7 +180,7 @@ final class ProjectorTestSupport implements AutoCloseable {
         int expected = all().size();
         Map<UUID, Integer> copies = new HashMap<>();
         Map<String, Object> config = Map.of(
-                org.apache.kafka.clients.consumer.ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, BOOTSTRAP,
+                org.apache.kafka.clients.consumer.ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap(),
                 org.apache.kafka.clients.consumer.ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
                 org.apache.kafka.clients.consumer.ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
                 org.apache.kafka.clients.consumer.ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
@@ -197,6 +203,18 @@ final class ProjectorTestSupport implements AutoCloseable {
             }
         }
         return copies;
+    }
+
+    /** Waits until the relay has published every event in the store. */
+    void awaitPublished(java.time.Duration timeout) throws InterruptedException {
+        long head = headPosition();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (relay.status().publishedPosition() < head) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("the relay did not publish up to " + head + " within " + timeout);
+            }
+            Thread.sleep(20);
+        }
     }
 
     long headPosition() {

@@ -118,14 +118,14 @@ class ReactorTest {
 
     private void redeliver(ConsumerRecord<String, byte[]> record) {
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                ProjectorTestSupport.BOOTSTRAP), new StringSerializer(), new ByteArraySerializer())) {
+                ProjectorTestSupport.bootstrap()), new StringSerializer(), new ByteArraySerializer())) {
             producer.send(new ProducerRecord<>(record.topic(), record.partition(), record.key(), record.value(), record.headers()));
             producer.flush();
         }
     }
 
     private List<ConsumerRecord<String, byte[]>> consume(String topic, long until, Duration timeout) {
-        Map<String, Object> config = Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, ProjectorTestSupport.BOOTSTRAP,
+        Map<String, Object> config = Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, ProjectorTestSupport.bootstrap(),
                 ConsumerConfig.GROUP_ID_CONFIG, "check-" + UUID.randomUUID(), ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         List<ConsumerRecord<String, byte[]>> records = new ArrayList<>();
