@@ -190,20 +190,20 @@ public final class Relay implements AutoCloseable {
         try (RelayTopics topics = new RelayTopics(bootstrapServers, config.getInt(RelayConfig.TOPIC_PARTITIONS),
                 config.getShort(RelayConfig.TOPIC_REPLICATION_FACTOR), kafkaTimeout);
              AppendNotifications appends = store.listenForAppends()) {
-            RelayCheckpoints checkpoints = new RelayCheckpoints(config.getString(RelayConfig.CHECKPOINT_TOPIC),
+            String checkpointTopic = config.getString(RelayConfig.CHECKPOINT_TOPIC);
+            Duration checkpointPatience = Duration.ofMillis(config.getInt(RelayConfig.TRANSACTION_TIMEOUT_MS)).plusSeconds(15);
+            RelayCheckpoints checkpoints = new RelayCheckpoints(checkpointTopic,
                     config.name(), bootstrapServers, kafkaTimeout);
             while (!stopping && leaderLock.isHeld()) {
                 KafkaProducer<String, byte[]> kafka = newProducer();
                 producer.set(kafka);
                 try {
-                    topics.ensureCheckpointTopic(config.getString(RelayConfig.CHECKPOINT_TOPIC));
+                    topics.ensureCheckpointTopic(checkpointTopic);
                     kafka.initTransactions();
-                    String checkpointTopic = config.getString(RelayConfig.CHECKPOINT_TOPIC);
                     if (topics.abortHangingTransactions(config.transactionalId(), checkpointTopic) > 0) {
                         failed("aborted transactions that a broker failure had left hanging", null);
                     }
-                    long resumeFrom = checkpoints.read(topics.highWatermark(checkpointTopic),
-                            Duration.ofMillis(config.getInt(RelayConfig.TRANSACTION_TIMEOUT_MS)).plusSeconds(15));
+                    long resumeFrom = checkpoints.read(topics.highWatermark(checkpointTopic), checkpointPatience);
                     publishedPosition.set(resumeFrom);
                     log.info("Relay {} resumes after global position {}", config.name(), resumeFrom);
                     publish(kafka, topics, checkpoints, appends, leaderLock);

@@ -15,9 +15,11 @@ import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.ProducerState;
+import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.admin.TransactionDescription;
 import org.apache.kafka.clients.admin.TransactionState;
 import org.apache.kafka.common.IsolationLevel;
+import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.TopicExistsException;
@@ -68,17 +70,8 @@ final class RelayTopics implements AutoCloseable {
      */
     long highWatermark(String topic) {
         TopicPartition partition = new TopicPartition(topic, 0);
-        try {
-            return admin.listOffsets(Map.of(partition, OffsetSpec.latest()), new ListOffsetsOptions(IsolationLevel.READ_UNCOMMITTED))
-                    .partitionResult(partition).get(timeout.toMillis(), TimeUnit.MILLISECONDS).offset();
-        } catch (ExecutionException e) {
-            throw new KafkaException("cannot read the end offset of " + topic + ": " + e.getCause().getMessage(), e.getCause());
-        } catch (java.util.concurrent.TimeoutException e) {
-            throw new org.apache.kafka.common.errors.TimeoutException("reading the end offset of " + topic + " took longer than " + timeout);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new KafkaException("interrupted while reading the end offset of " + topic, e);
-        }
+        return await(admin.listOffsets(Map.of(partition, OffsetSpec.latest()), new ListOffsetsOptions(IsolationLevel.READ_UNCOMMITTED))
+                .partitionResult(partition), "reading the end offset of " + topic).offset();
     }
 
     /**
@@ -97,76 +90,93 @@ final class RelayTopics implements AutoCloseable {
      * @return how many were aborted
      */
     int abortHangingTransactions(String transactionalId, String checkpointTopic) {
+        TransactionDescription coordinator;
         try {
-            TransactionDescription coordinator = admin.describeTransactions(List.of(transactionalId))
-                    .description(transactionalId).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            if (!Set.of(TransactionState.EMPTY, TransactionState.COMPLETE_ABORT, TransactionState.COMPLETE_COMMIT)
-                    .contains(coordinator.state())) {
-                return 0; // a transaction is under way or being settled: nothing can be said to hang
-            }
-            Set<TopicPartition> partitions = new java.util.HashSet<>();
-            partitions.add(new TopicPartition(checkpointTopic, 0));
-            known.stream().filter(topic -> !topic.equals(checkpointTopic)).forEach(topic -> {
-                for (int i = 0; i < partitionsOf(topic); i++) {
-                    partitions.add(new TopicPartition(topic, i));
-                }
-            });
-            int aborted = 0;
-            var producers = admin.describeProducers(partitions).all().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            for (var entry : producers.entrySet()) {
-                for (ProducerState producer : entry.getValue().activeProducers()) {
-                    if (producer.producerId() == coordinator.producerId() && producer.producerEpoch() < coordinator.producerEpoch()
-                            && producer.currentTransactionStartOffset().isPresent()) {
-                        log.warn("Aborting a hanging transaction of {} (producer id {}, epoch {}) on {}, open since offset {}",
-                                transactionalId, producer.producerId(), producer.producerEpoch(), entry.getKey(),
-                                producer.currentTransactionStartOffset().getAsLong());
-                        admin.abortTransaction(new AbortTransactionSpec(entry.getKey(), producer.producerId(),
-                                (short) producer.producerEpoch(), producer.coordinatorEpoch().orElse(0)))
-                                .all().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-                        aborted++;
-                    }
-                }
-            }
-            return aborted;
-        } catch (ExecutionException e) {
+            coordinator = await(admin.describeTransactions(List.of(transactionalId)).description(transactionalId),
+                    "describing transactional id " + transactionalId);
+        } catch (KafkaException e) {
             if (e.getCause() instanceof TransactionalIdNotFoundException) {
                 return 0; // this relay group never began a transaction
             }
-            throw new KafkaException("cannot look for hanging transactions: " + e.getCause().getMessage(), e.getCause());
-        } catch (java.util.concurrent.TimeoutException e) {
-            throw new org.apache.kafka.common.errors.TimeoutException("looking for hanging transactions took longer than " + timeout);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new KafkaException("interrupted while looking for hanging transactions", e);
+            throw e;
         }
+        if (!Set.of(TransactionState.EMPTY, TransactionState.COMPLETE_ABORT, TransactionState.COMPLETE_COMMIT)
+                .contains(coordinator.state())) {
+            return 0; // a transaction is under way or being settled: nothing can be said to hang
+        }
+        int aborted = 0;
+        var producers = await(admin.describeProducers(partitionsWritten(checkpointTopic)).all(),
+                "looking for hanging transactions");
+        for (var entry : producers.entrySet()) {
+            for (ProducerState producer : entry.getValue().activeProducers()) {
+                if (producer.producerId() == coordinator.producerId() && producer.producerEpoch() < coordinator.producerEpoch()
+                        && producer.currentTransactionStartOffset().isPresent()) {
+                    log.warn("Aborting a hanging transaction of {} (producer id {}, epoch {}) on {}, open since offset {}",
+                            transactionalId, producer.producerId(), producer.producerEpoch(), entry.getKey(),
+                            producer.currentTransactionStartOffset().getAsLong());
+                    await(admin.abortTransaction(new AbortTransactionSpec(entry.getKey(), producer.producerId(),
+                            (short) producer.producerEpoch(), producer.coordinatorEpoch().orElse(0))).all(),
+                            "aborting a hanging transaction on " + entry.getKey());
+                    aborted++;
+                }
+            }
+        }
+        return aborted;
     }
 
-    /** The event topic partitions the relay creates; a topic created elsewhere is asked for. */
-    private int partitionsOf(String topic) {
-        try {
-            return admin.describeTopics(List.of(topic)).allTopicNames().get(timeout.toMillis(), TimeUnit.MILLISECONDS)
-                    .get(topic).partitions().size();
-        } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
-            return partitions;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new KafkaException("interrupted while describing " + topic, e);
+    /**
+     * The checkpoint partition and every partition of the event topics this relay wrote to, described in
+     * one call; a topic that cannot be described is taken to have the partitions the relay creates.
+     */
+    private Set<TopicPartition> partitionsWritten(String checkpointTopic) {
+        List<String> eventTopics = known.stream().filter(topic -> !topic.equals(checkpointTopic)).toList();
+        Map<String, TopicDescription> described = Map.of();
+        if (!eventTopics.isEmpty()) {
+            try {
+                described = await(admin.describeTopics(eventTopics).allTopicNames(), "describing the event topics");
+            } catch (KafkaException e) {
+                if (Thread.currentThread().isInterrupted()) {
+                    throw e;
+                }
+            }
         }
+        Set<TopicPartition> written = new java.util.HashSet<>();
+        written.add(new TopicPartition(checkpointTopic, 0));
+        for (String topic : eventTopics) {
+            TopicDescription description = described.get(topic);
+            int count = description == null ? partitions : description.partitions().size();
+            for (int i = 0; i < count; i++) {
+                written.add(new TopicPartition(topic, i));
+            }
+        }
+        return written;
     }
 
     private void create(NewTopic topic) {
         try {
-            admin.createTopics(List.of(topic)).all().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            await(admin.createTopics(List.of(topic)).all(), "creating topic " + topic.name());
             log.info("Created topic {} ({} partitions)", topic.name(), topic.numPartitions());
-        } catch (ExecutionException e) {
+        } catch (KafkaException e) {
             if (!(e.getCause() instanceof TopicExistsException)) {
-                throw new KafkaException("cannot create topic " + topic.name() + ": " + e.getCause().getMessage(), e.getCause());
+                throw e;
             }
+        }
+    }
+
+    /**
+     * Waits up to the timeout for an admin call. A failure becomes a {@link KafkaException} (its cause the
+     * broker's error), a timeout Kafka's {@code TimeoutException}; both say what was being done.
+     */
+    private <T> T await(KafkaFuture<T> call, String what) {
+        try {
+            return call.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            throw new KafkaException(what + " failed: " + e.getCause().getMessage(), e.getCause());
         } catch (java.util.concurrent.TimeoutException e) {
-            throw new org.apache.kafka.common.errors.TimeoutException("creating topic " + topic.name() + " took longer than " + timeout);
+            throw new org.apache.kafka.common.errors.TimeoutException(what + " took longer than " + timeout);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new KafkaException("interrupted while creating topic " + topic.name(), e);
+            throw new KafkaException("interrupted while " + what, e);
         }
     }
 
