@@ -277,7 +277,7 @@ final class ReadModelStore implements StateStore, CachedStateStore<Object, Objec
      */
     private void write(Map<ReadModelStore, List<Pending>> byStore) throws SQLException {
         Map<TopicPartition, ReadModelDatabase.Applied> advanced = new HashMap<>();
-        Map<TopicPartition, long[]> written = log.isDebugEnabled() ? new HashMap<>() : null;
+        Map<TopicPartition, Written> written = log.isDebugEnabled() ? new HashMap<>() : null;
         try (Connection c = database.pool().getConnection()) {
             c.setAutoCommit(false);
             try (Statement s = c.createStatement()) {
@@ -292,15 +292,12 @@ final class ReadModelStore implements StateStore, CachedStateStore<Object, Objec
                             ReadModelDatabase.Applied last = advanced.getOrDefault(pending.partition(), storeApplied.get(pending.partition()));
                             if (last != null && pending.position() <= last.position()) {
                                 if (written != null) {
-                                    written.computeIfAbsent(pending.partition(), p -> new long[] {-1, -1, 0, 0})[3]++;
+                                    written.computeIfAbsent(pending.partition(), p -> new Written()).skipped++;
                                 }
                                 continue;
                             }
                             if (written != null) {
-                                long[] range = written.computeIfAbsent(pending.partition(), p -> new long[] {-1, -1, 0, 0});
-                                range[0] = range[0] < 0 ? pending.offset() : range[0];
-                                range[1] = pending.offset();
-                                range[2]++;
+                                written.computeIfAbsent(pending.partition(), p -> new Written()).applied(pending.offset());
                             }
                             for (SqlBatch.Statement statement : pending.statements()) {
                                 if (!statement.sql().equals(batchSql)) {
@@ -354,10 +351,28 @@ final class ReadModelStore implements StateStore, CachedStateStore<Object, Objec
         // Each store owns its own partitions; the others' entries in its map are never looked up.
         byStore.keySet().forEach(store -> store.applied.putAll(advanced));
         if (written != null) {
-            StringBuilder text = new StringBuilder();
-            written.forEach((partition, range) -> text.append(' ').append(partition).append(":[").append(range[0]).append("..")
-                    .append(range[1]).append("] applied ").append(range[2]).append(" skipped ").append(range[3]));
-            log.debug("Projection {}: wrote for {} store(s) from {}:{}", projection, byStore.size(), name, text);
+            log.debug("Projection {}: wrote for {} store(s) from {}: {}", projection, byStore.size(), name, written);
+        }
+    }
+
+    /** What one write did to one partition, for the DEBUG log: the offsets it applied, and how many it skipped. */
+    private static final class Written {
+        long firstOffset = -1;
+        long lastOffset = -1;
+        int applied;
+        int skipped;
+
+        void applied(long offset) {
+            if (firstOffset < 0) {
+                firstOffset = offset;
+            }
+            lastOffset = offset;
+            applied++;
+        }
+
+        @Override
+        public String toString() {
+            return "[" + firstOffset + ".." + lastOffset + "] applied " + applied + " skipped " + skipped;
         }
     }
 
