@@ -168,16 +168,11 @@ final class ProjectorTestSupport implements AutoCloseable {
     }
 
     /**
-     * What the topic holds, read with read_committed from the beginning until it has as many events as the
-     * store (or a minute passes): event id → copies, and for each event id its partition.
+     * What the topic holds, read with read_committed from the beginning until {@code expected} records were
+     * read (or a minute passes): event id → copies. Also fills {@code whereByPosition}: each event's
+     * position → "partition@offset".
      */
-    Map<UUID, Integer> topicCopies(Map<UUID, Integer> partitions) {
-        return topicCopies(partitions, new HashMap<>());
-    }
-
-    /** Also fills {@code whereByPosition}: each event's position → "partition@offset". */
-    Map<UUID, Integer> topicCopies(Map<UUID, Integer> partitions, Map<Long, String> whereByPosition) {
-        int expected = all().size();
+    Map<UUID, Integer> topicCopies(int expected, Map<Long, String> whereByPosition) {
         Map<UUID, Integer> copies = new HashMap<>();
         Map<String, Object> config = Map.of(
                 org.apache.kafka.clients.consumer.ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap(),
@@ -197,7 +192,6 @@ final class ProjectorTestSupport implements AutoCloseable {
                     UUID id = event.metadata().eventId();
                     whereByPosition.put(event.globalPosition(), record.partition() + "@" + record.offset());
                     copies.merge(id, 1, Integer::sum);
-                    partitions.put(id, record.partition());
                     read++;
                 }
             }
