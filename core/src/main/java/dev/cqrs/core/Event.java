@@ -1,5 +1,7 @@
 package dev.cqrs.core;
 
+import java.util.Set;
+
 /**
  * Something that happened to an aggregate. Events are immutable facts: declare an aggregate's events
  * as a sealed interface of records that extends this one.
@@ -9,6 +11,19 @@ package dev.cqrs.core;
  * or add an upcaster in the codec.
  */
 public interface Event {
+
+    /**
+     * The tags the store keeps with this event, chosen by the domain from the event's own fields,
+     * e.g. {@code Set.of(Tag.of("course", courseId), Tag.of("student", studentId))}. Decisions find
+     * events by tag across streams ({@code dev.cqrs.core.dcb}), and projections can select by tag.
+     * None by default: an untagged event costs the store nothing extra.
+     *
+     * <p>Tags are part of the event's stored form: choose them so that they follow from the event's
+     * fields, and keep them stable (a query that looks for a tag finds only the events stored with it).
+     */
+    default Set<Tag> tags() {
+        return Set.of();
+    }
 
     /** The name stored with the event, e.g. {@code "DescriptionUpdated"}. */
     default String eventType() {

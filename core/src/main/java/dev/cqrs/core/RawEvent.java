@@ -1,6 +1,7 @@
 package dev.cqrs.core;
 
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * An event as a store keeps it and the outbox relays it: payload bytes that only a codec decodes.
@@ -13,6 +14,7 @@ import java.util.Objects;
  *                       {@code application/vnd.cqrs.avro+wire}
  * @param payload        the encoded event; never copied or decoded on the way to Kafka
  * @param metadata       the event's metadata
+ * @param tags           the tags the event was stored with (see {@link Event#tags()}), sorted; empty when none
  */
 public record RawEvent(
         long globalPosition,
@@ -21,7 +23,8 @@ public record RawEvent(
         String eventType,
         String contentType,
         byte[] payload,
-        EventMetadata metadata) {
+        EventMetadata metadata,
+        Set<Tag> tags) {
 
     public RawEvent {
         Objects.requireNonNull(stream, "stream");
@@ -30,6 +33,13 @@ public record RawEvent(
         Objects.requireNonNull(contentType, "contentType");
         Objects.requireNonNull(payload, "payload");
         Objects.requireNonNull(metadata, "metadata");
+        tags = Tag.sorted(tags);
+    }
+
+    /** An event without tags (the shape before tags existed; kept so that existing callers compile). */
+    public RawEvent(long globalPosition, StreamId stream, EventNumber sequence, String eventType, String contentType,
+                    byte[] payload, EventMetadata metadata) {
+        this(globalPosition, stream, sequence, eventType, contentType, payload, metadata, Set.of());
     }
 
     @Override
@@ -41,7 +51,8 @@ public record RawEvent(
                 && eventType.equals(r.eventType)
                 && contentType.equals(r.contentType)
                 && java.util.Arrays.equals(payload, r.payload)
-                && metadata.equals(r.metadata);
+                && metadata.equals(r.metadata)
+                && tags.equals(r.tags);
     }
 
     @Override
@@ -52,6 +63,6 @@ public record RawEvent(
     @Override
     public String toString() {
         return "RawEvent[" + globalPosition + " " + stream + "#" + sequence + " " + eventType + " "
-                + payload.length + " bytes " + contentType + "]";
+                + payload.length + " bytes " + contentType + (tags.isEmpty() ? "" : " tagged " + tags) + "]";
     }
 }

@@ -12,6 +12,13 @@ import dev.cqrs.core.Since;
 import dev.cqrs.core.StreamId;
 import dev.cqrs.core.Version;
 import dev.cqrs.core.VersionedEventWithMetadata;
+import dev.cqrs.core.dcb.AppendCondition;
+import dev.cqrs.core.dcb.AppendConditionFailed;
+import dev.cqrs.core.dcb.AppendConditionFailedException;
+import dev.cqrs.core.dcb.DcbEventStore;
+import dev.cqrs.core.dcb.MatchingEvents;
+import dev.cqrs.core.dcb.Query;
+import dev.cqrs.core.dcb.SequencedEvent;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -28,14 +35,21 @@ import java.util.UUID;
  * adds the events, so the check is atomic with the write: of two concurrent appends expecting the same
  * version, exactly one succeeds. It compares the precondition with the stream's <em>current</em>
  * version (the seed's memory store compared the next one).
+ *
+ * <p>It is also a {@link DcbEventStore}: the events of all its streams are kept in one log, in
+ * position order, with their tags; a query reads that log, and an append condition is checked on it
+ * under the same lock as the append. A read covers every position up to the last one written, since
+ * an append is visible whole or not at all.
  */
-public final class MemoryEventStore<E extends Event> implements EventStore<E> {
+public final class MemoryEventStore<E extends Event> implements EventStore<E>, DcbEventStore<E> {
 
     private final String aggregateType;
     private final Clock clock;
     private final Object lock = new Object();
     private final Map<String, List<VersionedEventWithMetadata<E>>> streams = new HashMap<>();
     private final Map<String, AppendResult> appendsByIdempotencyKey = new HashMap<>();
+    /** Every event of every stream, in position order: what queries read. */
+    private final List<SequencedEvent<E>> log = new ArrayList<>();
     private long lastPosition;
 
     private MemoryEventStore(String aggregateType, Clock clock) {
@@ -96,8 +110,15 @@ public final class MemoryEventStore<E extends Event> implements EventStore<E> {
     @Override
     public AppendResult append(String aggregateId, List<? extends E> events, Optional<Precondition> precondition,
                                CommandMetadata metadata) {
+        return append(aggregateId, events, precondition, Optional.empty(), metadata);
+    }
+
+    @Override
+    public AppendResult append(String aggregateId, List<? extends E> events, Optional<Precondition> precondition,
+                               Optional<AppendCondition> condition, CommandMetadata metadata) {
         StreamId stream = StreamId.of(aggregateType, aggregateId);
         Objects.requireNonNull(precondition, "precondition");
+        Objects.requireNonNull(condition, "condition");
         Objects.requireNonNull(metadata, "metadata");
         if (events.isEmpty()) {
             throw new IllegalArgumentException("nothing to append to " + stream + ": the event list is empty");
@@ -105,12 +126,14 @@ public final class MemoryEventStore<E extends Event> implements EventStore<E> {
         for (E event : events) {
             Objects.requireNonNull(event, "event");
             StreamId.checkName("event type", event.eventType(), StreamId.MAX_TYPE_LENGTH);
+            Objects.requireNonNull(event.tags(), "tags");
         }
         synchronized (lock) {
             Optional<AppendResult> earlier = metadata.idempotencyKey().map(appendsByIdempotencyKey::get);
             if (earlier.isPresent()) {
                 return earlier.get().asReplay();
             }
+            condition.ifPresent(c -> verify(stream, c));
             List<VersionedEventWithMetadata<E>> existing = streams.get(aggregateId);
             Optional<Version> current = existing == null ? Optional.empty() : Optional.of(Version.of(existing.size()));
             precondition.ifPresent(p -> p.verify(stream, current));
@@ -121,15 +144,56 @@ public final class MemoryEventStore<E extends Event> implements EventStore<E> {
             var recordedAt = clock.instant();
             for (E event : events) {
                 EventNumber number = Version.of(target.size()).next();
-                target.add(new VersionedEventWithMetadata<>(number,
-                        event, EventMetadata.of(UUID.randomUUID(), metadata, recordedAt)));
+                EventMetadata eventMetadata = EventMetadata.of(UUID.randomUUID(), metadata, recordedAt);
+                target.add(new VersionedEventWithMetadata<>(number, event, eventMetadata));
                 lastPosition++;
+                log.add(new SequencedEvent<>(lastPosition, stream, number, event, event.tags(), eventMetadata));
             }
             AppendResult result = new AppendResult(stream, first, EventNumber.of(target.size()), firstPosition,
                     lastPosition, false);
             metadata.idempotencyKey().ifPresent(k -> appendsByIdempotencyKey.put(k, result));
             return result;
         }
+    }
+
+    /** Fails unless no event after the condition's position matches its query. Holds the lock. */
+    private void verify(StreamId stream, AppendCondition condition) {
+        int from = firstIndexAfter(condition.after());
+        for (int i = from; i < log.size(); i++) {
+            SequencedEvent<E> event = log.get(i);
+            if (condition.failIfEventsMatch().matches(event.event().eventType(), event.tags())) {
+                throw new AppendConditionFailedException(new AppendConditionFailed(stream, condition,
+                        new AppendConditionFailed.Found(event.position(), event.stream(), event.sequence(),
+                                event.event().eventType(), event.tags())));
+            }
+        }
+    }
+
+    @Override
+    public MatchingEvents<E> read(Query query, long after, int maxCount) {
+        Objects.requireNonNull(query, "query");
+        if (after < 0) {
+            throw new IllegalArgumentException("the position to read after must not be negative: " + after);
+        }
+        checkMaxCount(maxCount);
+        synchronized (lock) {
+            List<SequencedEvent<E>> found = new ArrayList<>();
+            for (int i = firstIndexAfter(after); i < log.size(); i++) {
+                SequencedEvent<E> event = log.get(i);
+                if (query.matches(event.event().eventType(), event.tags())) {
+                    if (found.size() == maxCount) {
+                        return new MatchingEvents<>(query, found, found.isEmpty() ? after : found.getLast().position());
+                    }
+                    found.add(event);
+                }
+            }
+            return new MatchingEvents<>(query, found, Math.max(after, lastPosition));
+        }
+    }
+
+    /** The index in the log of the first event after {@code position}; positions are 1, 2, 3, ... */
+    private int firstIndexAfter(long position) {
+        return (int) Math.min(position, log.size());
     }
 
     @Override
