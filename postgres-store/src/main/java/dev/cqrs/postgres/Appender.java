@@ -106,7 +106,7 @@ final class Appender {
         }
     }
 
-    private void check(StreamId stream, List<EncodedEvent> events) {
+    void check(StreamId stream, List<EncodedEvent> events) {
         if (events.isEmpty()) {
             throw new IllegalArgumentException("nothing to append to " + stream + ": the event list is empty");
         }
@@ -130,7 +130,7 @@ final class Appender {
      * every append that committed before it started, so busy writers cost the server a few hundred small
      * transactions a second, not one per append, and a reader still wakes within about a millisecond.
      */
-    private void notifyListeners() {
+    void notifyListeners() {
         if (notifyChannel.isEmpty()) {
             return;
         }
@@ -202,12 +202,14 @@ final class Appender {
         String[] contentTypes = new String[n];
         byte[][] payloads = new byte[n][];
         UUID[] eventIds = new UUID[n];
+        String[] tags = new String[n];
         for (int i = 0; i < n; i++) {
             EncodedEvent event = events.get(i);
             types[i] = event.eventType();
             contentTypes[i] = event.contentType();
             payloads[i] = event.payload();
             eventIds[i] = UUID.randomUUID();
+            tags[i] = Rows.joinedTags(event.tags());
         }
         try (PreparedStatement ps = connection.prepareStatement(sql)) {
             int p = 1;
@@ -226,6 +228,7 @@ final class Appender {
             ps.setArray(p++, connection.createArrayOf("text", contentTypes));
             ps.setArray(p++, connection.createArrayOf("bytea", payloads));
             ps.setArray(p++, connection.createArrayOf("uuid", eventIds));
+            ps.setArray(p++, connection.createArrayOf("text", tags));
             if (precondition.orElse(null) instanceof Precondition.ExpectedVersion(Version.Number expected)) {
                 ps.setLong(p++, expected.asLong());
             }
@@ -278,6 +281,7 @@ final class Appender {
             ps.setObject(p++, metadata.causationId().orElse(null));
             ps.setString(p++, metadata.initiatedBy().orElse(null));
             ps.setArray(p++, Rows.headerArray(connection, metadata));
+            ps.setArray(p++, Rows.tagArray(connection, event.tags()));
             ps.setString(p++, stream.aggregateType());
             ps.setString(p++, stream.aggregateId());
             if (precondition.orElse(null) instanceof Precondition.ExpectedVersion(Version.Number expected)) {
@@ -299,14 +303,14 @@ final class Appender {
 
     /**
      * The one-event statement for one kind of precondition. Parameters, in order: type, id, event
-     * type, content type, payload, event id, correlation, causation, initiated by, headers, type, id,
+     * type, content type, payload, event id, correlation, causation, initiated by, headers, tags, type, id,
      * [expected version].
      */
     private String oneEventSql(Optional<Precondition> precondition) {
         return "INSERT INTO " + schema + ".events (global_position, aggregate_type, aggregate_id, sequence, event_type,"
-                + " content_type, payload, event_id, correlation_id, causation_id, initiated_by, headers)"
+                + " content_type, payload, event_id, correlation_id, causation_id, initiated_by, headers, tags)"
                 + " SELECT pg_current_xact_id()::text::bigint << 16, ?::text, ?::text, coalesce(current.version, 0) + 1,"
-                + " ?::text, ?::text, ?::bytea, ?::uuid, ?::uuid, ?::uuid, ?::text, ?::text[]"
+                + " ?::text, ?::text, ?::bytea, ?::uuid, ?::uuid, ?::uuid, ?::text, ?::text[], ?::text[]"
                 + " FROM (SELECT max(sequence) AS version FROM " + schema + ".events"
                 + " WHERE aggregate_type = ? AND aggregate_id = ?) AS current"
                 + " WHERE " + condition(precondition) + " RETURNING global_position, sequence";
@@ -326,7 +330,7 @@ final class Appender {
     /**
      * The statement for one kind of precondition, with or without an idempotency key. Parameters, in
      * order: type, id, [key], type, id, correlation, causation, initiated by, headers, event types,
-     * content types, payloads, event ids, [expected version], [key, type, id].
+     * content types, payloads, event ids, tags (comma-joined, NULL when none), [expected version], [key, type, id].
      */
     private String sql(Optional<Precondition> precondition, boolean withKey) {
         String condition = condition(precondition);
@@ -339,12 +343,12 @@ final class Appender {
         }
         sql.append(", inserted AS (INSERT INTO ").append(schema).append(".events (global_position, aggregate_type,"
                         + " aggregate_id, sequence, event_type, content_type, payload, event_id, correlation_id,"
-                        + " causation_id, initiated_by, headers)"
+                        + " causation_id, initiated_by, headers, tags)"
                         + " SELECT (pg_current_xact_id()::text::bigint << 16) + e.ord - 1, ?::text, ?::text,"
                         + " coalesce(current.version, 0) + e.ord, e.event_type, e.content_type, e.payload, e.event_id,"
-                        + " ?::uuid, ?::uuid, ?::text, ?::text[]"
-                        + " FROM current, unnest(?::text[], ?::text[], ?::bytea[], ?::uuid[]) WITH ORDINALITY"
-                        + " AS e(event_type, content_type, payload, event_id, ord)"
+                        + " ?::uuid, ?::uuid, ?::text, ?::text[], string_to_array(e.tags, ',')"
+                        + " FROM current, unnest(?::text[], ?::text[], ?::bytea[], ?::uuid[], ?::text[]) WITH ORDINALITY"
+                        + " AS e(event_type, content_type, payload, event_id, tags, ord)"
                         + " WHERE ").append(condition);
         if (withKey) {
             sql.append(" AND NOT EXISTS (SELECT 1 FROM earlier)");

@@ -81,7 +81,7 @@ public final class GlobalLog {
                 while (rs.next()) {
                     events.add(new RawEvent(rs.getLong(1), StreamId.of(rs.getString(2), rs.getString(3)),
                             EventNumber.of(rs.getLong(4)), rs.getString(11), rs.getString(12), rs.getBytes(13),
-                            Rows.metadata(rs, 5)));
+                            Rows.metadata(rs, 5), Rows.tags(rs, 14)));
                 }
                 return events;
             }

@@ -6,6 +6,7 @@ import dev.cqrs.core.EventStore;
 import dev.cqrs.core.EventStoreException;
 import dev.cqrs.core.SnapshotStore;
 import dev.cqrs.core.StreamId;
+import dev.cqrs.core.dcb.DcbEventStore;
 import dev.cqrs.core.codec.EventCodec;
 import dev.cqrs.core.codec.StateCodec;
 import java.sql.Connection;
@@ -53,6 +54,7 @@ public final class PostgresEventStore implements AutoCloseable {
     private final String channel;
     private final int snapshotsKept;
     private final Appender appender;
+    private final ConditionalAppender conditionalAppender;
     private final GlobalLog globalLog;
 
     private PostgresEventStore(Builder b) {
@@ -93,6 +95,7 @@ public final class PostgresEventStore implements AutoCloseable {
         }
         this.appender = new Appender(pool, schema, b.notifyOnAppend ? Optional.of(channel) : Optional.empty(),
                 b.maxPayloadBytes);
+        this.conditionalAppender = new ConditionalAppender(pool, schema, appender);
         this.globalLog = new GlobalLog(pool, schema);
     }
 
@@ -103,7 +106,17 @@ public final class PostgresEventStore implements AutoCloseable {
 
     /** The event streams of one aggregate type, encoded with {@code codec}. */
     public <E> EventStore<E> events(String aggregateType, EventCodec<E> codec) {
-        return new PostgresStreamStore<>(aggregateType, codec, pool, appender, schema);
+        return new PostgresStreamStore<>(aggregateType, codec, pool, appender, conditionalAppender, schema);
+    }
+
+    /**
+     * The same streams for dynamic consistency boundaries: reads of the events that match a query, and
+     * appends under an append condition, checked atomically with the append also against concurrent
+     * appends (see {@code ConsistencyLocks}). An event's tags ({@link dev.cqrs.core.Event#tags()}) are
+     * stored with it through either view.
+     */
+    public <E> DcbEventStore<E> dcb(String aggregateType, EventCodec<E> codec) {
+        return new PostgresDcbStore<>(aggregateType, codec, pool, schema, conditionalAppender, appender);
     }
 
     /** The snapshots of one aggregate type, for states of {@code stateSchemaVersion}. */

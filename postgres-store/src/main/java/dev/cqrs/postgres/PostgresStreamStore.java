@@ -3,6 +3,7 @@ package dev.cqrs.postgres;
 import dev.cqrs.core.AppendResult;
 import dev.cqrs.core.Before;
 import dev.cqrs.core.CommandMetadata;
+import dev.cqrs.core.Event;
 import dev.cqrs.core.EventNumber;
 import dev.cqrs.core.EventStore;
 import dev.cqrs.core.EventStoreException;
@@ -31,14 +32,17 @@ final class PostgresStreamStore<E> implements EventStore<E> {
     private final EventCodec<E> codec;
     private final DataSource pool;
     private final Appender appender;
+    private final ConditionalAppender taggedAppender;
     private final String forwardSql;
     private final String backwardSql;
 
-    PostgresStreamStore(String aggregateType, EventCodec<E> codec, DataSource pool, Appender appender, String schema) {
+    PostgresStreamStore(String aggregateType, EventCodec<E> codec, DataSource pool, Appender appender,
+                        ConditionalAppender taggedAppender, String schema) {
         this.aggregateType = StreamId.checkName("aggregate type", aggregateType, StreamId.MAX_TYPE_LENGTH);
         this.codec = Objects.requireNonNull(codec, "codec");
         this.pool = pool;
         this.appender = appender;
+        this.taggedAppender = taggedAppender;
         String select = "SELECT sequence, " + Rows.METADATA_COLUMNS + " FROM " + schema
                 + ".events WHERE aggregate_type = ? AND aggregate_id = ? ";
         this.forwardSql = select + "AND sequence > ? ORDER BY sequence LIMIT ?";
@@ -115,11 +119,27 @@ final class PostgresStreamStore<E> implements EventStore<E> {
         StreamId stream = StreamId.of(aggregateType, aggregateId);
         Objects.requireNonNull(precondition, "precondition");
         Objects.requireNonNull(metadata, "metadata");
-        List<EncodedEvent> encoded = new ArrayList<>(events.size());
-        for (E event : events) {
-            encoded.add(codec.encode(Objects.requireNonNull(event, "event")));
+        List<EncodedEvent> encoded = encode(codec, events);
+        for (EncodedEvent event : encoded) {
+            if (!event.tags().isEmpty()) {
+                // A tagged event must take its consistency locks, so that no append condition misses it.
+                return taggedAppender.append(stream, encoded, precondition, Optional.empty(), metadata);
+            }
         }
         return appender.append(stream, encoded, precondition, metadata);
+    }
+
+    /** The events encoded, each with its tags ({@link Event#tags()}; none for an object that is not an Event). */
+    static <E> List<EncodedEvent> encode(EventCodec<E> codec, List<? extends E> events) {
+        List<EncodedEvent> encoded = new ArrayList<>(events.size());
+        for (E event : events) {
+            EncodedEvent bytes = codec.encode(Objects.requireNonNull(event, "event"));
+            if (event instanceof Event tagged && !tagged.tags().isEmpty()) {
+                bytes = bytes.withTags(tagged.tags());
+            }
+            encoded.add(bytes);
+        }
+        return encoded;
     }
 
     @Override

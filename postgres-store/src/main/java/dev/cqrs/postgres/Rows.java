@@ -2,6 +2,7 @@ package dev.cqrs.postgres;
 
 import dev.cqrs.core.CommandMetadata;
 import dev.cqrs.core.EventMetadata;
+import dev.cqrs.core.Tag;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -10,14 +11,16 @@ import java.sql.Timestamp;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 
 /** The event columns that every read selects, and how they map to metadata. */
 final class Rows {
 
-    /** Columns 1..9 of every event read, in this order. */
+    /** Columns 1..10 of every event read, in this order; the tenth, tags, is read by {@link #tags(ResultSet, int)}. */
     static final String METADATA_COLUMNS =
-            "event_id, correlation_id, causation_id, initiated_by, headers, recorded_at, event_type, content_type, payload";
+            "event_id, correlation_id, causation_id, initiated_by, headers, recorded_at, event_type, content_type, payload,"
+                    + " tags";
 
     private Rows() {
     }
@@ -58,5 +61,36 @@ final class Rows {
             pairs[i++] = header.getValue();
         }
         return connection.createArrayOf("text", pairs);
+    }
+
+    /** The tags in column {@code column} (a text[], NULL when the event has none). */
+    static Set<Tag> tags(ResultSet rs, int column) throws SQLException {
+        Array array = rs.getArray(column);
+        if (array == null) {
+            return Set.of();
+        }
+        Object[] texts = (Object[]) array.getArray();
+        Tag[] tags = new Tag[texts.length];
+        for (int i = 0; i < texts.length; i++) {
+            tags[i] = new Tag((String) texts[i]);
+        }
+        return Tag.sorted(java.util.Arrays.asList(tags));
+    }
+
+    /** An event's tags as a text[] parameter (sorted), or null when it has none: untagged rows keep NULL. */
+    static Array tagArray(Connection connection, Set<Tag> tags) throws SQLException {
+        if (tags.isEmpty()) {
+            return null;
+        }
+        return connection.createArrayOf("text", texts(tags));
+    }
+
+    /** An event's tags joined by commas (sorted), or null when it has none; tags never hold a comma. */
+    static String joinedTags(Set<Tag> tags) {
+        return tags.isEmpty() ? null : String.join(",", texts(tags));
+    }
+
+    static String[] texts(Set<Tag> tags) {
+        return Tag.sorted(tags).stream().map(Tag::text).toArray(String[]::new);
     }
 }

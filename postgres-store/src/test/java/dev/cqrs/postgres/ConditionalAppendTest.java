@@ -1,0 +1,241 @@
+package dev.cqrs.postgres;
+
+import static dev.cqrs.core.contract.TaggedContractEvent.tags;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.cqrs.core.AppendResult;
+import dev.cqrs.core.CommandMetadata;
+import dev.cqrs.core.EventStore;
+import dev.cqrs.core.RawEvent;
+import dev.cqrs.core.StreamId;
+import dev.cqrs.core.Tag;
+import dev.cqrs.core.codec.EncodedEvent;
+import dev.cqrs.core.contract.TaggedContractCodecs;
+import dev.cqrs.core.contract.TaggedContractEvent;
+import dev.cqrs.core.contract.TaggedContractEvent.Opened;
+import dev.cqrs.core.contract.TaggedContractEvent.Plain;
+import dev.cqrs.core.dcb.AppendCondition;
+import dev.cqrs.core.dcb.AppendConditionFailedException;
+import dev.cqrs.core.dcb.DcbEventStore;
+import dev.cqrs.core.dcb.MatchingEvents;
+import dev.cqrs.core.dcb.Query;
+import dev.cqrs.core.dcb.QueryItem;
+import dev.cqrs.embedded.postgres.TestDatabase;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The hard part of append conditions on PostgreSQL: appends that commit late. A transaction holds an
+ * append open (on a connection of the test's own) while another decides and appends; the locks must
+ * make the late one either visible to the check or ordered after the conditional append.
+ */
+class ConditionalAppendTest {
+
+    private static final TestDatabase db = TestStores.database("dcblocks");
+    private static final PostgresEventStore store = TestStores.store(db);
+    private final String type = "t" + UUID.randomUUID().toString().substring(0, 8);
+    private final DcbEventStore<TaggedContractEvent> dcb = store.dcb(type, TaggedContractCodecs.events());
+    private final EventStore<TaggedContractEvent> streams = store.events(type, TaggedContractCodecs.events());
+    private final Appender appender = new Appender(store.dataSource(), store.schema(), Optional.empty(), 1_000_000);
+    private final ConditionalAppender conditional = new ConditionalAppender(store.dataSource(), store.schema(), appender);
+
+    @AfterAll
+    static void close() {
+        store.close();
+    }
+
+    private static String unique(String key) {
+        return key + ":" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    private static EncodedEvent encoded(TaggedContractEvent event) {
+        return TaggedContractCodecs.events().encode(event).withTags(event.tags());
+    }
+
+    /** Begins an append of {@code event} on a connection of its own and leaves its transaction open. */
+    private AppendResult holdOpen(Connection connection, String id, TaggedContractEvent event,
+                                  Optional<AppendCondition> condition) throws SQLException {
+        connection.setAutoCommit(false);
+        StreamId stream = StreamId.of(type, id);
+        List<EncodedEvent> events = List.of(encoded(event));
+        return conditional.appendWith(connection, stream, events, Optional.empty(), condition, CommandMetadata.create(),
+                conditional.locksFor(stream, events, condition));
+    }
+
+    @Test
+    void aReadWaitsForAnOpenAppendOfAMatchingEventAndThenSeesIt() throws Exception {
+        String course = unique("course");
+        Query query = Query.of(QueryItem.ofTags(Tag.of(course)));
+        try (Connection late = connect()) {
+            AppendResult lateAppend = holdOpen(late, "late", new Opened("late", tags(course)), Optional.empty());
+            CompletableFuture<MatchingEvents<TaggedContractEvent>> read = CompletableFuture.supplyAsync(() -> dcb.read(query));
+            awaitWaitingOnALock("the read waits for the open append's lock");
+            assertThat(read).as("blocked until the open append ends").isNotDone();
+            late.commit();
+
+            MatchingEvents<TaggedContractEvent> seen = read.get(30, TimeUnit.SECONDS);
+            assertThat(seen.events()).extracting(e -> e.event().text()).containsExactly("late");
+            assertThat(seen.position()).isGreaterThanOrEqualTo(lateAppend.lastPosition());
+        }
+    }
+
+    @Test
+    void aTaggedAppendThatCommitsLateCannotSlipPastACondition() throws Exception {
+        String course = unique("course");
+        Query query = Query.of(QueryItem.ofTags(Tag.of(course)));
+        MatchingEvents<TaggedContractEvent> read = readWithin(query);
+        assertThat(read.events()).isEmpty();
+        try (Connection late = connect()) {
+            // Appended after the read, still open when the decision appends: the check cannot see it yet.
+            AppendResult lateAppend = holdOpen(late, "late", new Opened("late", tags(course)), Optional.empty());
+            CompletableFuture<AppendResult> decided = CompletableFuture.supplyAsync(() -> dcb.append("decided",
+                    List.of(new Opened("decided", tags(course))), read.appendCondition(), CommandMetadata.create()));
+            awaitWaitingOnALock("the conditional append waits for the late append's lock");
+            assertThat(decided).as("blocked until the late append ends").isNotDone();
+            late.commit();
+
+            assertThat(cause(decided)).isInstanceOf(AppendConditionFailedException.class);
+            AppendConditionFailedException conflict = (AppendConditionFailedException) cause(decided);
+            assertThat(conflict.failure().found().position()).isEqualTo(lateAppend.lastPosition());
+            assertThat(conflict.failure().found().stream()).isEqualTo(StreamId.of(type, "late"));
+        }
+        assertThat(readWithin(query).events())
+                .extracting(e -> e.event().text()).containsExactly("late");
+    }
+
+    @Test
+    void aReadCoversEventsCommittedAboveTheGlobalLogsBoundSoADecisionDoesNotConflictWithItsOwnPast() throws Exception {
+        String course = unique("course");
+        Query query = Query.of(QueryItem.ofTags(Tag.of(course)));
+        try (Connection older = connect()) {
+            // An unrelated, untagged append left open holds the global log's bound below everything after it.
+            older.setAutoCommit(false);
+            appender.appendWith(older, StreamId.of(type, "older"), List.of(encoded(new Plain("older"))), Optional.empty(),
+                    CommandMetadata.create());
+            AppendResult mine = streams.append("mine", List.of(new Opened("mine", tags(course))), Optional.empty(),
+                    CommandMetadata.create());
+            assertThat(store.globalLog().headPosition()).as("the log's readers cannot see it yet")
+                    .isLessThan(mine.lastPosition());
+
+            MatchingEvents<TaggedContractEvent> read = readWithin(query);
+            assertThat(read.events()).extracting(e -> e.event().text()).containsExactly("mine");
+            assertThat(read.position()).isGreaterThanOrEqualTo(mine.lastPosition());
+            AppendResult next = CompletableFuture.supplyAsync(() -> dcb.append("mine", List.of(new Opened("next", tags(course))),
+                    read.appendCondition(), CommandMetadata.create())).get(30, TimeUnit.SECONDS);
+            assertThat(next.lastPosition()).isGreaterThan(mine.lastPosition());
+            older.rollback();
+        }
+    }
+
+    @Test
+    void aTaggedWriterWaitsForAnOpenConditionalAppendAndIsOrderedAfterIt() throws Exception {
+        String course = unique("course");
+        Query query = Query.of(QueryItem.ofTags(Tag.of(course)));
+        try (Connection decider = connect()) {
+            MatchingEvents<TaggedContractEvent> read = readWithin(query);
+            AppendResult decided = holdOpen(decider, "decided", new Opened("decided", tags(course)),
+                    Optional.of(read.appendCondition()));
+
+            CompletableFuture<AppendResult> writer = CompletableFuture.supplyAsync(() -> streams.append("writer",
+                    List.of(new Opened("writer", tags(course))), Optional.empty(), CommandMetadata.create()));
+            awaitWaitingOnALock("the tagged writer waits for the conditional append's lock");
+            assertThat(writer).isNotDone();
+            decider.commit();
+
+            AppendResult written = writer.get(30, TimeUnit.SECONDS);
+            assertThat(written.lastPosition()).as("the writer took its position after the decision committed")
+                    .isGreaterThan(decided.lastPosition());
+        }
+        assertThat(readWithin(query).events())
+                .extracting(e -> e.event().text()).containsExactly("decided", "writer");
+    }
+
+    @Test
+    void untaggedAppendsTakeNoLockEvenWhileAConditionOnTagsIsOpen() throws Exception {
+        String course = unique("course");
+        try (Connection decider = connect()) {
+            holdOpen(decider, "decided", new Opened("decided", tags(course)),
+                    Optional.of(readWithin(Query.of(QueryItem.ofTypes(Opened.class).withTags(Tag.of(course)))).appendCondition()));
+
+            // Same aggregate type, same event type, no tag: not serialised with the open decision.
+            AppendResult plain = CompletableFuture.supplyAsync(() -> streams.append("plain",
+                    List.of(new Plain("untagged")), Optional.empty(), CommandMetadata.create())).get(10, TimeUnit.SECONDS);
+            assertThat(plain.eventCount()).isEqualTo(1);
+            decider.rollback();
+        }
+    }
+
+    @Test
+    void aConditionOnTypesAloneHoldsOffEveryAppendUntilItCommits() throws Exception {
+        try (Connection decider = connect()) {
+            MatchingEvents<TaggedContractEvent> read = readWithin(Query.of(QueryItem.ofTypes(Plain.class)));
+            AppendResult decided = holdOpen(decider, "decided", new Plain("decided"), Optional.of(read.appendCondition()));
+
+            CompletableFuture<AppendResult> plain = CompletableFuture.supplyAsync(() -> streams.append("plain",
+                    List.of(new Plain("untagged")), Optional.empty(), CommandMetadata.create()));
+            awaitWaitingOnALock("an untagged append waits for the table lock of a types-only condition");
+            decider.commit();
+            assertThat(plain.get(30, TimeUnit.SECONDS).lastPosition()).isGreaterThan(decided.lastPosition());
+        }
+    }
+
+    @Test
+    void theGlobalLogCarriesEachEventsTags() {
+        String course = unique("course");
+        AppendResult tagged = streams.append("s", List.of(new Opened("a", tags(course, "student:s7")), new Plain("b")),
+                Optional.empty(), CommandMetadata.create());
+        List<RawEvent> log = store.globalLog().readAfter(tagged.firstPosition() - 1, 2);
+        assertThat(log).hasSize(2);
+        assertThat(log.get(0).tags()).containsExactly(Tag.of(course), Tag.of("student:s7"));
+        assertThat(log.get(1).tags()).isEmpty();
+    }
+
+    /** A read that must not block: at most 30 s. */
+    private MatchingEvents<TaggedContractEvent> readWithin(Query query) throws Exception {
+        return CompletableFuture.supplyAsync(() -> dcb.read(query)).get(30, TimeUnit.SECONDS);
+    }
+
+    private Connection connect() throws SQLException {
+        return DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password());
+    }
+
+    /** Waits (at most 15 s) until a backend of this database waits on an advisory or table lock. */
+    private void awaitWaitingOnALock(String what) throws Exception {
+        try (Connection c = connect();
+             PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                     + " AND wait_event_type = 'Lock' AND wait_event IN ('advisory', 'relation')")) {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+            while (System.nanoTime() < deadline) {
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    if (rs.getInt(1) > 0) {
+                        return;
+                    }
+                }
+                Thread.sleep(10);
+            }
+        }
+        throw new AssertionError("not seen within 15 s: " + what);
+    }
+
+    private static Throwable cause(CompletableFuture<?> future) throws Exception {
+        try {
+            future.get(30, TimeUnit.SECONDS);
+            throw new AssertionError("expected a failure, got " + future.get());
+        } catch (ExecutionException e) {
+            return e.getCause();
+        }
+    }
+
+}
