@@ -18,10 +18,13 @@ public interface Event {
      * events by tag across streams ({@code dev.cqrs.core.dcb}), and projections can select by tag.
      * None by default: an untagged event costs the store nothing extra.
      *
+     * <p>Named after {@link #eventType()} rather than {@code tags()}, so that an event record may keep a
+     * field called {@code tags} of its own.
+     *
      * <p>Tags are part of the event's stored form: choose them so that they follow from the event's
      * fields, and keep them stable (a query that looks for a tag finds only the events stored with it).
      */
-    default Set<Tag> tags() {
+    default Set<Tag> eventTags() {
         return Set.of();
     }
 

@@ -14,7 +14,7 @@ import java.util.Set;
  *                       {@code application/vnd.cqrs.avro+wire}
  * @param payload        the encoded event; never copied or decoded on the way to Kafka
  * @param metadata       the event's metadata
- * @param tags           the tags the event was stored with (see {@link Event#tags()}), sorted; empty when none
+ * @param tags           the tags the event was stored with (see {@link Event#eventTags()}), sorted; empty when none
  */
 public record RawEvent(
         long globalPosition,

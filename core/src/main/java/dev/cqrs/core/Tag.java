@@ -14,7 +14,7 @@ import java.util.TreeSet;
  * {@code key:value} shape is a convention that {@link #of(String, String)}, {@link #key()} and
  * {@link #value()} support.
  *
- * <p>An event's tags come from the event itself ({@link Event#tags()}), chosen by the domain, never
+ * <p>An event's tags come from the event itself ({@link Event#eventTags()}), chosen by the domain, never
  * derived from class names. Tags follow the rules of every name a store keeps verbatim (not blank, no
  * control characters, at most {@value #MAX_LENGTH} characters) and must not contain a comma: Kafka
  * records carry an event's tags as one comma-separated header ({@code cqrs-tags}).

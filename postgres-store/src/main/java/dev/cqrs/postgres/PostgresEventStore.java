@@ -112,7 +112,7 @@ public final class PostgresEventStore implements AutoCloseable {
     /**
      * The same streams for dynamic consistency boundaries: reads of the events that match a query, and
      * appends under an append condition, checked atomically with the append also against concurrent
-     * appends (see {@code ConsistencyLocks}). An event's tags ({@link dev.cqrs.core.Event#tags()}) are
+     * appends (see {@code ConsistencyLocks}). An event's tags ({@link dev.cqrs.core.Event#eventTags()}) are
      * stored with it through either view.
      */
     public <E> DcbEventStore<E> dcb(String aggregateType, EventCodec<E> codec) {

@@ -129,13 +129,13 @@ final class PostgresStreamStore<E> implements EventStore<E> {
         return appender.append(stream, encoded, precondition, metadata);
     }
 
-    /** The events encoded, each with its tags ({@link Event#tags()}; none for an object that is not an Event). */
+    /** The events encoded, each with its tags ({@link Event#eventTags()}; none for an object that is not an Event). */
     static <E> List<EncodedEvent> encode(EventCodec<E> codec, List<? extends E> events) {
         List<EncodedEvent> encoded = new ArrayList<>(events.size());
         for (E event : events) {
             EncodedEvent bytes = codec.encode(Objects.requireNonNull(event, "event"));
-            if (event instanceof Event tagged && !tagged.tags().isEmpty()) {
-                bytes = bytes.withTags(tagged.tags());
+            if (event instanceof Event tagged && !tagged.eventTags().isEmpty()) {
+                bytes = bytes.withTags(tagged.eventTags());
             }
             encoded.add(bytes);
         }

@@ -60,7 +60,7 @@ class ConditionalAppendTest {
     }
 
     private static EncodedEvent encoded(TaggedContractEvent event) {
-        return TaggedContractCodecs.events().encode(event).withTags(event.tags());
+        return TaggedContractCodecs.events().encode(event).withTags(event.eventTags());
     }
 
     /** Begins an append of {@code event} on a connection of its own and leaves its transaction open. */

@@ -4,11 +4,15 @@ import dev.cqrs.core.EventMetadata;
 import dev.cqrs.core.EventNumber;
 import dev.cqrs.core.RawEvent;
 import dev.cqrs.core.StreamId;
+import dev.cqrs.core.Tag;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -20,6 +24,10 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
  * How an event travels on Kafka: key = aggregate id (so one aggregate's events stay in one partition,
  * in order), value = the payload bytes exactly as stored, timestamp = when it was recorded, and
  * headers for everything else, as UTF-8 text so that any console consumer can read them.
+ *
+ * <p>An event's tags ({@link dev.cqrs.core.Event#eventTags()}, {@code dev.cqrs.core.dcb}) travel in one header,
+ * {@value #TAGS}: the tags sorted and joined by commas ({@code course:c1,student:s7}; a tag never holds a
+ * comma). An untagged event has no such header.
  */
 public final class EventRecords {
 
@@ -33,6 +41,8 @@ public final class EventRecords {
     public static final String CAUSATION_ID = "cqrs-causation-id";
     public static final String INITIATED_BY = "cqrs-initiated-by";
     public static final String RECORDED_AT = "cqrs-recorded-at";
+    /** The event's tags, sorted, comma-separated; absent when it has none. */
+    public static final String TAGS = "cqrs-tags";
     /** The prefix of the command's free headers. */
     public static final String HEADER_PREFIX = "cqrs-h-";
 
@@ -53,6 +63,9 @@ public final class EventRecords {
         metadata.causationId().ifPresent(id -> add(headers, CAUSATION_ID, id.toString()));
         metadata.initiatedBy().ifPresent(who -> add(headers, INITIATED_BY, who));
         add(headers, RECORDED_AT, metadata.recordedAt().toString());
+        if (!event.tags().isEmpty()) {
+            add(headers, TAGS, joined(event.tags()));
+        }
         metadata.headers().forEach((name, value) -> add(headers, HEADER_PREFIX + name, value));
         return new ProducerRecord<>(topic, null, metadata.recordedAt().toEpochMilli(), event.stream().aggregateId(),
                 event.payload(), headers);
@@ -100,11 +113,33 @@ public final class EventRecords {
                     required(headers, EVENT_TYPE),
                     required(headers, CONTENT_TYPE),
                     value == null ? new byte[0] : value,
-                    metadata);
+                    metadata,
+                    optional(headers, TAGS).map(EventRecords::tags).orElse(Set.of()));
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("record " + where + " is not an event published by the relay: "
                     + e.getMessage(), e);
         }
+    }
+
+    /** Tags as the {@value #TAGS} header carries them. */
+    public static String joined(Set<Tag> tags) {
+        StringBuilder text = new StringBuilder();
+        for (Tag tag : Tag.sorted(tags)) {
+            text.append(text.isEmpty() ? "" : ",").append(tag.text());
+        }
+        return text.toString();
+    }
+
+    /** The tags of a {@value #TAGS} header's value. */
+    public static Set<Tag> tags(String header) {
+        if (header.isEmpty()) {
+            return Set.of();
+        }
+        List<Tag> tags = new ArrayList<>();
+        for (String text : header.split(",", -1)) {
+            tags.add(Tag.of(text));
+        }
+        return Tag.sorted(tags);
     }
 
     private static void add(RecordHeaders headers, String name, String value) {

@@ -9,7 +9,7 @@ import java.util.Set;
  * An event as bytes: its type name, how it is encoded, the payload, and the tags a store keeps beside it.
  *
  * @param contentType e.g. {@code application/json}; lets a reader pick the codec
- * @param tags        the event's tags ({@link dev.cqrs.core.Event#tags()}), sorted. Codecs do not encode
+ * @param tags        the event's tags ({@link dev.cqrs.core.Event#eventTags()}), sorted. Codecs do not encode
  *                    them (a codec makes an untagged {@code EncodedEvent}); stores add them with
  *                    {@link #withTags} before they append
  */

@@ -17,7 +17,7 @@ public interface DcbEventSink<E> {
 
     /**
      * Appends events to a stream, all or none, after checking {@code condition} and {@code precondition}
-     * atomically with the write. The events' tags ({@link dev.cqrs.core.Event#tags()}) are stored with
+     * atomically with the write. The events' tags ({@link dev.cqrs.core.Event#eventTags()}) are stored with
      * them. When {@code metadata} carries an idempotency key that an earlier append used, nothing is
      * written and that append's result comes back with {@link AppendResult#replayed()} set, whatever the
      * condition says now.

@@ -25,7 +25,7 @@ import dev.cqrs.core.Event;
  *
  * @param <S> the decision's state: only what this decision needs, best a record
  * @param <C> the command (or a sealed interface of commands)
- * @param <E> the events, best a sealed interface of records whose {@link Event#tags()} the domain chose
+ * @param <E> the events, best a sealed interface of records whose {@link Event#eventTags()} the domain chose
  */
 public interface Decider<S, C, E extends Event> {
 

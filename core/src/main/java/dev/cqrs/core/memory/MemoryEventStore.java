@@ -126,7 +126,7 @@ public final class MemoryEventStore<E extends Event> implements EventStore<E>, D
         for (E event : events) {
             Objects.requireNonNull(event, "event");
             StreamId.checkName("event type", event.eventType(), StreamId.MAX_TYPE_LENGTH);
-            Objects.requireNonNull(event.tags(), "tags");
+            Objects.requireNonNull(event.eventTags(), "eventTags");
         }
         synchronized (lock) {
             Optional<AppendResult> earlier = metadata.idempotencyKey().map(appendsByIdempotencyKey::get);
@@ -147,7 +147,7 @@ public final class MemoryEventStore<E extends Event> implements EventStore<E>, D
                 EventMetadata eventMetadata = EventMetadata.of(UUID.randomUUID(), metadata, recordedAt);
                 target.add(new VersionedEventWithMetadata<>(number, event, eventMetadata));
                 lastPosition++;
-                log.add(new SequencedEvent<>(lastPosition, stream, number, event, event.tags(), eventMetadata));
+                log.add(new SequencedEvent<>(lastPosition, stream, number, event, event.eventTags(), eventMetadata));
             }
             AppendResult result = new AppendResult(stream, first, EventNumber.of(target.size()), firstPosition,
                     lastPosition, false);

@@ -53,7 +53,7 @@ public final class DecisionScenario<S, C, E extends Event> {
     public Then<S, E> when(C command) {
         Objects.requireNonNull(command, "command");
         Query query = decider.query(command);
-        List<E> seen = given.stream().filter(e -> query.matches(e.eventType(), e.tags())).toList();
+        List<E> seen = given.stream().filter(e -> query.matches(e.eventType(), e.eventTags())).toList();
         S state = decider.evolveAll(decider.initialState(command), seen);
         return new Then<>(decider, query, state, command, seen, decider.decide(state, command));
     }
@@ -128,8 +128,8 @@ public final class DecisionScenario<S, C, E extends Event> {
          */
         public Then<S, E> thenEventsMatchTheQuery() {
             for (E event : accepted()) {
-                if (!query.matches(event.eventType(), event.tags())) {
-                    throw new AssertionError(context() + "\n  decided " + event + " tagged " + event.tags()
+                if (!query.matches(event.eventType(), event.eventTags())) {
+                    throw new AssertionError(context() + "\n  decided " + event + " tagged " + event.eventTags()
                             + ", which the query (" + query + ") does not match: a concurrent decision would not see it");
                 }
             }

@@ -48,8 +48,8 @@ public record SeatDecider(int poolLimit, int clientLimit) implements Decider<Sea
 
     @Override
     public Counts evolve(Counts counts, TaggedContractEvent event) {
-        int pool = event.tags().contains(pool(counts.pool())) ? 1 : 0;
-        int client = event.tags().contains(client(counts.client())) ? 1 : 0;
+        int pool = event.eventTags().contains(pool(counts.pool())) ? 1 : 0;
+        int client = event.eventTags().contains(client(counts.client())) ? 1 : 0;
         return new Counts(counts.pool(), counts.client(), counts.inPool() + pool, counts.byClient() + client);
     }
 

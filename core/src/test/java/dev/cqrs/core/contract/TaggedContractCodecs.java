@@ -24,7 +24,7 @@ public final class TaggedContractCodecs {
         return new EventCodec<>() {
             @Override
             public EncodedEvent encode(TaggedContractEvent event) {
-                String tags = event.tags().stream().map(Tag::text).sorted().collect(Collectors.joining(","));
+                String tags = event.eventTags().stream().map(Tag::text).sorted().collect(Collectors.joining(","));
                 return new EncodedEvent(event.eventType(), CONTENT_TYPE,
                         (event.text() + "\n" + tags).getBytes(StandardCharsets.UTF_8));
             }

@@ -16,11 +16,21 @@ public sealed interface TaggedContractEvent extends Event {
         public Opened {
             tags = Tag.sorted(tags);
         }
+
+        @Override
+        public Set<Tag> eventTags() {
+            return tags;
+        }
     }
 
     record Noted(String text, Set<Tag> tags) implements TaggedContractEvent {
         public Noted {
             tags = Tag.sorted(tags);
+        }
+
+        @Override
+        public Set<Tag> eventTags() {
+            return tags;
         }
     }
 
@@ -28,9 +38,14 @@ public sealed interface TaggedContractEvent extends Event {
         public Closed {
             tags = Tag.sorted(tags);
         }
+
+        @Override
+        public Set<Tag> eventTags() {
+            return tags;
+        }
     }
 
-    /** No tags: {@link Event#tags()}'s default. */
+    /** No tags: {@link Event#eventTags()}'s default. */
     record Plain(String text) implements TaggedContractEvent {
     }
 
