@@ -64,7 +64,7 @@ final class Delivery {
             RawEvent raw = raw();
             E event = codec.decode(new EncodedEvent(raw.eventType(), raw.contentType(), raw.payload()));
             return new Decoded<>(Optional.of(new ProjectionEvent<>(raw.globalPosition(), raw.stream(), raw.sequence(), event,
-                    raw.metadata())), Optional.empty());
+                    raw.metadata(), raw.tags())), Optional.empty());
         } catch (SchemaRegistryException e) {
             if (e.isRetriable()) {
                 // Not the record's fault: fail the task, so that Kafka Streams delivers it again later.

@@ -2,11 +2,14 @@ package dev.cqrs.projector;
 
 import dev.cqrs.core.codec.EventCodec;
 import dev.cqrs.core.StreamId;
+import dev.cqrs.core.Tag;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -26,6 +29,11 @@ import java.util.regex.Pattern;
  * {@code <name>_g<generation>}, where the script runs and the handlers write. Readers use the views
  * named here, in the projector's read schema, which point at the active generation and are switched
  * atomically when a rebuild completes. Events of types with no handler are skipped.
+ *
+ * <p>A projection can select events by tag ({@link Builder#selectTagged}): then only the events that carry
+ * a tag with one of the given keys reach its handlers, whichever stream they belong to; the others are
+ * skipped as if they had no handler. A handler reads a tag's value with {@link ProjectionEvent#tagValue},
+ * e.g. to key a student's timetable by {@code student:s7} while the events belong to courses' streams.
  *
  * <p>Handlers must be deterministic and free of I/O: they run again for a batch that failed. Each
  * event is applied at most once per generation (the projector keeps each partition's last position in
@@ -48,6 +56,7 @@ public final class PostgresProjection<E> {
     private final String schemaScript;
     private final List<String> views;
     private final Map<Class<?>, Handler<?>> handlers;
+    private final Set<String> tagKeys;
 
     private PostgresProjection(Builder<E> b) {
         this.name = b.name;
@@ -56,6 +65,7 @@ public final class PostgresProjection<E> {
         this.schemaScript = Objects.requireNonNull(b.schemaScript, "the projection needs a schema script");
         this.views = List.copyOf(b.views);
         this.handlers = Map.copyOf(b.handlers);
+        this.tagKeys = Set.copyOf(b.tagKeys);
     }
 
     /**
@@ -87,9 +97,15 @@ public final class PostgresProjection<E> {
         return views;
     }
 
-    /** Runs the handler of the event's class, if there is one; returns whether there was. */
+    /**
+     * Runs the handler of the event's class, if there is one and the event is selected (see
+     * {@link Builder#selectTagged}); returns whether it ran.
+     */
     @SuppressWarnings({"unchecked", "rawtypes"})
     boolean apply(ProjectionEvent<E> event, SqlWriter sql) throws Exception {
+        if (!selects(event)) {
+            return false;
+        }
         for (Class<?> type = event.event().getClass(); type != null; type = type.getSuperclass()) {
             Handler handler = handlers.get(type);
             if (handler != null) {
@@ -107,6 +123,19 @@ public final class PostgresProjection<E> {
         return false;
     }
 
+    /** Whether the event passes the projection's tag selection (every event does, without one). */
+    boolean selects(ProjectionEvent<?> event) {
+        if (tagKeys.isEmpty()) {
+            return true;
+        }
+        for (Tag tag : event.tags()) {
+            if (tagKeys.contains(tag.key())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Builds a {@link PostgresProjection}. */
     public static final class Builder<E> {
         private final String name;
@@ -115,6 +144,7 @@ public final class PostgresProjection<E> {
         private String schemaScript;
         private final List<String> views = new ArrayList<>();
         private final Map<Class<?>, Handler<?>> handlers = new LinkedHashMap<>();
+        private final Set<String> tagKeys = new LinkedHashSet<>();
 
         private Builder(String name, String topic, EventCodec<E> codec) {
             if (!NAME.matcher(name).matches()) {
@@ -145,6 +175,18 @@ public final class PostgresProjection<E> {
                     throw new IllegalArgumentException("view name '" + table + "' must be a lower-case identifier");
                 }
                 views.add(table);
+            }
+            return this;
+        }
+
+        /**
+         * Only events that carry a tag with one of these keys ({@code "student"} selects {@code student:s7})
+         * reach the handlers; called again, it adds keys. Without it, every event of a handled type does.
+         */
+        public Builder<E> selectTagged(String... keys) {
+            for (String key : keys) {
+                StreamId.checkName("tag key", key, Tag.MAX_LENGTH);
+                tagKeys.add(key);
             }
             return this;
         }

@@ -404,7 +404,8 @@ public final class Projector implements AutoCloseable {
                     s.execute("SET LOCAL search_path TO " + schema + ", public");
                     E event = projection.codec().decode(new EncodedEvent(raw.eventType(), raw.contentType(), raw.payload()));
                     SqlBatch sql = new SqlBatch();
-                    projection.apply(new ProjectionEvent<>(raw.globalPosition(), raw.stream(), raw.sequence(), event, raw.metadata()), sql);
+                    projection.apply(new ProjectionEvent<>(raw.globalPosition(), raw.stream(), raw.sequence(), event, raw.metadata(),
+                            raw.tags()), sql);
                     try (PreparedStatement mark = c.prepareStatement("INSERT INTO cqrs_replayed_dead_letters (event_id) VALUES (?)"
                             + " ON CONFLICT DO NOTHING")) {
                         mark.setObject(1, raw.metadata().eventId());
@@ -445,7 +446,7 @@ public final class Projector implements AutoCloseable {
             try {
                 E event = reactor.codec().decode(new EncodedEvent(raw.eventType(), raw.contentType(), raw.payload()));
                 reactor.reaction().orElseThrow().react(new ReactionEvent<>(raw.globalPosition(), raw.stream(), raw.sequence(), event,
-                        raw.metadata()));
+                        raw.metadata(), raw.tags()));
                 applied++;
             } catch (Exception e) {
                 log.warn("Reactor {}: dead letter {} still fails: {}", reactor.name(), letter.source(), e.toString());

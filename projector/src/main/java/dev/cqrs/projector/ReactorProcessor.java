@@ -52,7 +52,7 @@ final class ReactorProcessor<E> implements Processor<String, byte[], String, byt
         }
         var event = decoded.event().get();
         ReactionEvent<E> reactionEvent = new ReactionEvent<>(event.globalPosition(), event.stream(), event.sequence(),
-                event.event(), event.metadata());
+                event.event(), event.metadata(), event.tags());
         for (int attempt = 1; attempt <= attempts; attempt++) {
             try {
                 if (reactor.reaction().isPresent()) {
