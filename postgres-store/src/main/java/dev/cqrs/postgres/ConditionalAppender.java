@@ -26,10 +26,10 @@ import org.slf4j.LoggerFactory;
  *
  * <ol>
  *   <li>take the {@link ConsistencyLocks}: shared for the tags of the events written, exclusive for
- *       the items of the condition's query (one statement; advisory locks are not writes);</li>
+ *       the items of the condition's query (advisory locks are not writes);</li>
  *   <li>check the condition: the first event after its position that matches its query, in a statement
- *       of its own, so that its snapshot is taken after the locks were granted and sees every append
- *       that held one of them;</li>
+ *       of its own after the locks' (sent with them, in one round trip), so that its snapshot is taken
+ *       after the locks were granted and sees every append that held one of them;</li>
  *   <li>the {@link Appender}'s statement on this connection: the stream's precondition, the idempotency
  *       key and the insert, still the transaction's first write (so per-stream and global order
  *       agree);</li>
@@ -141,12 +141,13 @@ final class ConditionalAppender {
     AppendResult appendWith(Connection connection, StreamId stream, List<EncodedEvent> events,
                             Optional<Precondition> precondition, Optional<AppendCondition> condition,
                             CommandMetadata metadata, ConsistencyLocks.Needed needed) throws SQLException {
-        locks.take(connection, schema, needed);
         if (condition.isPresent()) {
-            Optional<AppendConditionFailed.Found> found = firstMatch(connection, stream.aggregateType(), condition.get());
+            Optional<AppendConditionFailed.Found> found = lockAndCheck(connection, stream.aggregateType(), condition.get(), needed);
             if (found.isPresent()) {
                 throw new AppendConditionFailedException(new AppendConditionFailed(stream, condition.get(), found.get()));
             }
+        } else {
+            locks.take(connection, schema, needed);
         }
         return appender.appendWith(connection, stream, events, precondition, metadata);
     }
@@ -164,17 +165,23 @@ final class ConditionalAppender {
         return needed;
     }
 
-    /** The first event after the condition's position that matches its query, as this statement sees the table. */
-    private Optional<AppendConditionFailed.Found> firstMatch(Connection connection, String aggregateType,
-                                                             AppendCondition condition) throws SQLException {
-        String sql = "SELECT global_position, aggregate_id, sequence, event_type, tags FROM " + schema + ".events"
-                + " WHERE aggregate_type = ? AND global_position > ? AND " + QuerySql.condition(condition.failIfEventsMatch())
-                + " ORDER BY global_position LIMIT 1";
+    /**
+     * Takes the locks and then finds the first event after the condition's position that matches its
+     * query: one round trip, the locks' statements first, so that the check's snapshot is taken after
+     * they were granted.
+     */
+    private Optional<AppendConditionFailed.Found> lockAndCheck(Connection connection, String aggregateType,
+                                                               AppendCondition condition, ConsistencyLocks.Needed needed)
+            throws SQLException {
+        String sql = locks.prefix(schema, needed) + "SELECT global_position, aggregate_id, sequence, event_type, tags FROM "
+                + schema + ".events WHERE aggregate_type = ? AND global_position > ? AND "
+                + QuerySql.condition(condition.failIfEventsMatch()) + " ORDER BY global_position LIMIT 1";
         try (PreparedStatement ps = connection.prepareStatement(sql)) {
-            ps.setString(1, aggregateType);
-            ps.setLong(2, condition.after());
-            QuerySql.bind(connection, ps, 3, condition.failIfEventsMatch());
-            try (ResultSet rs = ps.executeQuery()) {
+            int p = locks.bind(ps, 1, needed);
+            ps.setString(p++, aggregateType);
+            ps.setLong(p++, condition.after());
+            QuerySql.bind(connection, ps, p, condition.failIfEventsMatch());
+            try (ResultSet rs = ConsistencyLocks.lastResult(ps, needed)) {
                 if (!rs.next()) {
                     return Optional.empty();
                 }

@@ -7,6 +7,7 @@ import dev.cqrs.core.dcb.QueryItem;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.TreeMap;
@@ -134,37 +135,70 @@ final class ConsistencyLocks {
         }
     }
 
-    /** Takes the locks, in key order, in one statement; then the table lock if needed. */
-    void take(Connection connection, String schema, Needed needed) throws SQLException {
+    /**
+     * The statements that take the locks, each followed by {@code "; "}, to put in front of the statement
+     * that needs them (the read or the check) in one multi-statement prepared statement: the driver sends
+     * them in one round trip, and the server runs them in order, so the last statement's snapshot is taken
+     * after the locks were granted. Empty when there is nothing to lock.
+     */
+    String prefix(String schema, Needed needed) {
+        StringBuilder sql = new StringBuilder();
         if (!needed.keys.isEmpty()) {
-            try (PreparedStatement ps = connection.prepareStatement(statement(needed.keys.values()))) {
-                int p = 1;
-                for (int key : needed.keys.keySet()) {
-                    ps.setInt(p++, classId);
-                    ps.setInt(p++, key);
-                }
-                ps.execute();
+            sql.append("SELECT ");
+            boolean first = true;
+            for (boolean exclusive : needed.keys.values()) {
+                sql.append(first ? "" : ", ")
+                        .append(exclusive ? "pg_advisory_xact_lock(?, ?)" : "pg_advisory_xact_lock_shared(?, ?)");
+                first = false;
             }
+            sql.append("; ");
         }
         if (needed.table != TableLock.NONE) {
-            try (PreparedStatement ps = connection.prepareStatement(
-                    "LOCK TABLE " + schema + ".events IN " + needed.table.mode + " MODE")) {
-                ps.execute();
-            }
+            sql.append("LOCK TABLE ").append(schema).append(".events IN ").append(needed.table.mode).append(" MODE; ");
+        }
+        return sql.toString();
+    }
+
+    /** How many statements {@link #prefix} makes: their results come before the main statement's. */
+    static int statements(Needed needed) {
+        return (needed.keys.isEmpty() ? 0 : 1) + (needed.table == TableLock.NONE ? 0 : 1);
+    }
+
+    /** Sets the prefix's parameters from {@code first}; returns the next parameter's index. */
+    int bind(PreparedStatement ps, int first, Needed needed) throws SQLException {
+        int p = first;
+        for (int key : needed.keys.keySet()) {
+            ps.setInt(p++, classId);
+            ps.setInt(p++, key);
+        }
+        return p;
+    }
+
+    /** Takes the locks on their own, in the connection's transaction (which must be open). */
+    void take(Connection connection, String schema, Needed needed) throws SQLException {
+        if (needed.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement ps = connection.prepareStatement(prefix(schema, needed))) {
+            bind(ps, 1, needed);
+            ps.execute();
         }
     }
 
     /**
-     * {@code SELECT pg_advisory_xact_lock(?, ?), pg_advisory_xact_lock_shared(?, ?), ...}: the target list is
-     * evaluated left to right, so the locks are taken in the order given.
+     * Runs {@code ps} (made of {@link #prefix} and one statement returning rows) and returns the rows of
+     * its last statement.
      */
-    private static String statement(java.util.Collection<Boolean> exclusive) {
-        StringBuilder sql = new StringBuilder("SELECT ");
-        for (boolean x : exclusive) {
-            sql.append(sql.length() == 7 ? "" : ", ")
-                    .append(x ? "pg_advisory_xact_lock(?, ?)" : "pg_advisory_xact_lock_shared(?, ?)");
+    static ResultSet lastResult(PreparedStatement ps, Needed needed) throws SQLException {
+        ps.execute();
+        for (int i = 0; i < statements(needed); i++) {
+            ps.getMoreResults();
         }
-        return sql.toString();
+        ResultSet rs = ps.getResultSet();
+        if (rs == null) {
+            throw new SQLException("the statement after the consistency locks returned no rows");
+        }
+        return rs;
     }
 
     /** The key of (aggregate type, event type or any, tag). NUL separates: names never contain it. */

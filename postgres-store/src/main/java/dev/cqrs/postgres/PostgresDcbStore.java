@@ -28,8 +28,8 @@ import javax.sql.DataSource;
  * The DCB side of one aggregate type's streams: reads by query, and conditional appends through the
  * {@link ConditionalAppender}.
  *
- * <p>A read is a short transaction: it takes the query's {@link ConsistencyLocks} (so no append of a
- * matching event is in progress), then reads in a statement of its own. Every matching event of a
+ * <p>A read takes the query's {@link ConsistencyLocks} (so no append of a matching event is in
+ * progress), then reads in a statement of its own, both in one round trip and one transaction. Every matching event of a
  * transaction that took its id before that statement's snapshot is then committed and visible, so
  * the read covers every position below the snapshot's {@code xmax << 16}; it reports that bound minus
  * one, and a decision's append condition names it as {@code after}: the condition counts exactly the
@@ -84,13 +84,23 @@ final class PostgresDcbStore<E> implements DcbEventStore<E> {
         }
     }
 
+    /**
+     * The locks' statements and the read, in one multi-statement prepared statement: one round trip. The
+     * driver sends them before a single Sync, and PostgreSQL ends such a pipeline's transaction only at
+     * the Sync, so the advisory locks are held while the read runs, and the read's snapshot is taken once
+     * they were granted ({@code ConditionalAppendTest} pins this down). {@code LOCK TABLE} (for a query
+     * that untagged events can match) refuses to run outside a transaction block: those reads open one.
+     */
     private MatchingEvents<E> readOnce(String sql, Query query, long after, int maxCount, ConsistencyLocks.Needed needed)
             throws SQLException {
         try (Connection connection = pool.getConnection()) {
+            boolean explicit = needed.table != ConsistencyLocks.TableLock.NONE;
+            if (!explicit) {
+                return select(connection, sql, query, after, maxCount, needed);
+            }
             connection.setAutoCommit(false);
             try {
-                appender.locks().take(connection, schema, needed);
-                MatchingEvents<E> read = select(connection, sql, query, after, maxCount);
+                MatchingEvents<E> read = select(connection, sql, query, after, maxCount, needed);
                 connection.commit(); // releases the locks; the read wrote nothing
                 return read;
             } finally {
@@ -104,18 +114,18 @@ final class PostgresDcbStore<E> implements DcbEventStore<E> {
         }
     }
 
-    private MatchingEvents<E> select(Connection connection, String sql, Query query, long after, int maxCount)
-            throws SQLException {
-        try (PreparedStatement ps = connection.prepareStatement(sql)) {
-            ps.setString(1, aggregateType);
-            ps.setLong(2, after);
-            int next = QuerySql.bind(connection, ps, 3, query);
-            ps.setLong(next, (long) maxCount + 1);
-            ps.setFetchSize(1_000);
+    private MatchingEvents<E> select(Connection connection, String sql, Query query, long after, int maxCount,
+                                     ConsistencyLocks.Needed needed) throws SQLException {
+        try (PreparedStatement ps = connection.prepareStatement(appender.locks().prefix(schema, needed) + sql)) {
+            int p = appender.locks().bind(ps, 1, needed);
+            ps.setString(p++, aggregateType);
+            ps.setLong(p++, after);
+            p = QuerySql.bind(connection, ps, p, query);
+            ps.setLong(p, (long) maxCount + 1);
             List<SequencedEvent<E>> events = new ArrayList<>();
             long bound = 0;
             boolean more = false;
-            try (ResultSet rs = ps.executeQuery()) {
+            try (ResultSet rs = ConsistencyLocks.lastResult(ps, needed)) {
                 while (rs.next()) {
                     bound = rs.getLong(1);
                     if (rs.getObject(2) == null) {

@@ -190,6 +190,38 @@ class ConditionalAppendTest {
         }
     }
 
+    /**
+     * What reads by query rest on: statements sent together before one Sync (a multi-statement prepared
+     * statement in autocommit) are one transaction, so an advisory lock taken by the first is still held
+     * while the next runs.
+     */
+    @Test
+    void aLockTakenByTheFirstStatementOfAMultiStatementIsHeldByTheNext() throws Exception {
+        try (Connection c = connect(); PreparedStatement ps = c.prepareStatement("SELECT pg_advisory_xact_lock(?, ?);"
+                + " SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND granted"
+                + " AND classid = ? AND objid = ?")) {
+            int classId = 777_001;
+            ps.setInt(1, classId);
+            ps.setInt(2, 42);
+            ps.setInt(3, classId);
+            ps.setInt(4, 42);
+            ps.execute();
+            assertThat(ps.getMoreResults()).isTrue();
+            try (ResultSet rs = ps.getResultSet()) {
+                rs.next();
+                assertThat(rs.getInt(1)).as("the lock, seen from the second statement").isEqualTo(1);
+            }
+            try (PreparedStatement after = c.prepareStatement("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
+                    + " AND pid = pg_backend_pid() AND classid = ?")) {
+                after.setInt(1, classId);
+                try (ResultSet rs = after.executeQuery()) {
+                    rs.next();
+                    assertThat(rs.getInt(1)).as("released when that transaction ended").isZero();
+                }
+            }
+        }
+    }
+
     @Test
     void theGlobalLogCarriesEachEventsTags() {
         String course = unique("course");

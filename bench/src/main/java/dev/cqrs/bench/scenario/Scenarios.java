@@ -3,6 +3,7 @@ package dev.cqrs.bench.scenario;
 import dev.cqrs.bench.append.AppendScenario;
 import dev.cqrs.bench.append.BatchScenario;
 import dev.cqrs.bench.axon.AxonScenario;
+import dev.cqrs.bench.dcb.DcbScenario;
 import dev.cqrs.bench.endtoend.EndToEndScenario;
 import dev.cqrs.bench.rehydrate.RehydrateScenario;
 import dev.cqrs.bench.replay.ReplayScenario;
@@ -31,7 +32,8 @@ public final class Scenarios {
                 new AxonScenario(),
                 new RelayScenario(),
                 new EndToEndScenario(),
-                new ReplayScenario());
+                new ReplayScenario(),
+                new DcbScenario());
     }
 
     /**

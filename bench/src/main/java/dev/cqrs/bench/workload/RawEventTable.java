@@ -42,6 +42,19 @@ public final class RawEventTable implements AutoCloseable {
         return new RawEventTable(Pools.hikari(database, "raw-" + schema, true), schema);
     }
 
+    /**
+     * Creates the table in {@code schema} with our store's migrations up to {@code version} only (e.g.
+     * {@code "1"}, the events table before tags): a baseline for what a later migration costs.
+     */
+    public static RawEventTable createAtVersion(TestDatabase database, String schema, String version) {
+        try (HikariDataSource migrating = Pools.hikari(database, "migrate-" + schema, true)) {
+            org.flywaydb.core.Flyway.configure().dataSource(migrating).schemas(schema).defaultSchema(schema)
+                    .createSchemas(true).table("cqrs_schema_history").locations("classpath:dev/cqrs/postgres/migration")
+                    .target(version).load().migrate();
+        }
+        return new RawEventTable(Pools.hikari(database, "raw-" + schema, true), schema);
+    }
+
     /** One row to insert: an event of a stream at a sequence number. */
     public record Row(String aggregateType, String aggregateId, long sequence, EncodedEvent event) {
     }
