@@ -192,8 +192,15 @@ final class Appender {
      */
     AppendResult appendWith(Connection connection, StreamId stream, List<EncodedEvent> events,
                             Optional<Precondition> precondition, CommandMetadata metadata) throws SQLException {
+        return appendWith(connection, stream, events, precondition, metadata, Prelude.NONE);
+    }
+
+    /** The append statement after {@code prelude}'s statements, in one round trip (see {@link Prelude}). */
+    AppendResult appendWith(Connection connection, StreamId stream, List<EncodedEvent> events,
+                            Optional<Precondition> precondition, CommandMetadata metadata, Prelude prelude)
+            throws SQLException {
         if (events.size() == 1 && metadata.idempotencyKey().isEmpty()) {
-            return appendOne(connection, stream, events.getFirst(), precondition, metadata);
+            return appendOne(connection, stream, events.getFirst(), precondition, metadata, prelude);
         }
         Optional<String> key = metadata.idempotencyKey();
         String sql = sql(precondition, key.isPresent());
@@ -211,8 +218,8 @@ final class Appender {
             eventIds[i] = UUID.randomUUID();
             tags[i] = Rows.joinedTags(event.tags());
         }
-        try (PreparedStatement ps = connection.prepareStatement(sql)) {
-            int p = 1;
+        try (PreparedStatement ps = connection.prepareStatement(prelude.sql() + sql)) {
+            int p = prelude.bind(ps);
             ps.setString(p++, stream.aggregateType());
             ps.setString(p++, stream.aggregateId());
             if (key.isPresent()) {
@@ -237,7 +244,7 @@ final class Appender {
                 ps.setString(p++, stream.aggregateType());
                 ps.setString(p++, stream.aggregateId());
             }
-            try (ResultSet rs = ps.executeQuery()) {
+            try (ResultSet rs = prelude.execute(ps)) {
                 rs.next();
                 long inserted = rs.getLong(1);
                 if (inserted == n) {
@@ -268,9 +275,10 @@ final class Appender {
      * insert hit the unique index, as in the general statement.
      */
     private AppendResult appendOne(Connection connection, StreamId stream, EncodedEvent event,
-                                   Optional<Precondition> precondition, CommandMetadata metadata) throws SQLException {
-        try (PreparedStatement ps = connection.prepareStatement(oneEventSql(precondition))) {
-            int p = 1;
+                                   Optional<Precondition> precondition, CommandMetadata metadata, Prelude prelude)
+            throws SQLException {
+        try (PreparedStatement ps = connection.prepareStatement(prelude.sql() + oneEventSql(precondition))) {
+            int p = prelude.bind(ps);
             ps.setString(p++, stream.aggregateType());
             ps.setString(p++, stream.aggregateId());
             ps.setString(p++, event.eventType());
@@ -287,7 +295,7 @@ final class Appender {
             if (precondition.orElse(null) instanceof Precondition.ExpectedVersion(Version.Number expected)) {
                 ps.setLong(p++, expected.asLong());
             }
-            try (ResultSet rs = ps.executeQuery()) {
+            try (ResultSet rs = prelude.execute(ps)) {
                 if (rs.next()) {
                     EventNumber sequence = EventNumber.of(rs.getLong(2));
                     long position = rs.getLong(1);

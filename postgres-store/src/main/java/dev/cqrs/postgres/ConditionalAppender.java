@@ -18,32 +18,38 @@ import java.sql.SQLException;
 import java.util.List;
 import java.util.Optional;
 import javax.sql.DataSource;
+import org.postgresql.util.PSQLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Appends tagged events, and appends under an {@link AppendCondition}, in one transaction:
+ * Appends tagged events, and appends under an {@link AppendCondition}: one multi-statement round trip,
+ * one transaction.
  *
  * <ol>
  *   <li>take the {@link ConsistencyLocks}: shared for the tags of the events written, exclusive for
  *       the items of the condition's query (advisory locks are not writes);</li>
  *   <li>check the condition: the first event after its position that matches its query, in a statement
- *       of its own after the locks' (sent with them, in one round trip), so that its snapshot is taken
- *       after the locks were granted and sees every append that held one of them;</li>
- *   <li>the {@link Appender}'s statement on this connection: the stream's precondition, the idempotency
- *       key and the insert, still the transaction's first write (so per-stream and global order
- *       agree);</li>
- *   <li>commit, then notify listeners as the Appender does.</li>
+ *       after the locks', so that its snapshot is taken once they were granted and sees every append
+ *       that held one of them; an event found raises an error ({@value #CONDITION_FAILED}, from the
+ *       function {@code append_condition_failed} of migration V3), which keeps the insert from running;</li>
+ *   <li>the {@link Appender}'s own statement: the stream's precondition, the idempotency key and the
+ *       insert, the transaction's first write (so per-stream and global order agree);</li>
+ *   <li>the commit, at the driver's Sync after the three; then listeners are notified as the Appender does.</li>
  * </ol>
  *
  * Between the check and the commit no event matching the query can commit: its appender would need a
- * lock this transaction holds. Untagged appends without a condition never come here: they stay a single
- * autocommitted statement that takes no lock.
+ * lock this transaction holds. A query that untagged events can match locks the events table, which
+ * PostgreSQL allows only in a transaction block: those appends open one (and commit in a round trip of
+ * its own). Untagged appends without a condition never come here: they stay a single autocommitted
+ * statement that takes no lock.
  */
 final class ConditionalAppender {
 
     private static final Logger log = LoggerFactory.getLogger(ConditionalAppender.class);
 
+    /** The SQLSTATE that {@code append_condition_failed} raises; the found event's position is its DETAIL. */
+    static final String CONDITION_FAILED = "CQ001";
     /** A lost race on a stream's sequence, without a precondition, is tried again this often. */
     private static final int ATTEMPTS = 20;
     private static final String DEADLOCK = "40P01";
@@ -118,6 +124,9 @@ final class ConditionalAppender {
                                     Optional<AppendCondition> condition, CommandMetadata metadata,
                                     ConsistencyLocks.Needed needed) throws SQLException {
         try (Connection connection = pool.getConnection()) {
+            if (needed.table == ConsistencyLocks.TableLock.NONE) {
+                return appendWith(connection, stream, events, precondition, condition, metadata, needed);
+            }
             connection.setAutoCommit(false);
             boolean committed = false;
             try {
@@ -135,21 +144,30 @@ final class ConditionalAppender {
     }
 
     /**
-     * Locks, check and insert on a connection whose transaction the caller commits (tests hold it open
-     * to commit late). The check throws {@link AppendConditionFailedException}; the caller rolls back.
+     * Locks, check and insert on a connection, in one round trip: in autocommit that is the whole append;
+     * in a transaction (tests hold it open to commit late; appends that lock the table) the caller
+     * commits. When the check finds an event, this throws {@link AppendConditionFailedException} and the
+     * transaction is over (a caller's open transaction is rolled back: the error aborted it anyway).
      */
     AppendResult appendWith(Connection connection, StreamId stream, List<EncodedEvent> events,
                             Optional<Precondition> precondition, Optional<AppendCondition> condition,
                             CommandMetadata metadata, ConsistencyLocks.Needed needed) throws SQLException {
-        if (condition.isPresent()) {
-            Optional<AppendConditionFailed.Found> found = lockAndCheck(connection, stream.aggregateType(), condition.get(), needed);
-            if (found.isPresent()) {
-                throw new AppendConditionFailedException(new AppendConditionFailed(stream, condition.get(), found.get()));
+        Prelude prelude = condition.isPresent()
+                ? lockAndCheck(stream.aggregateType(), condition.get(), needed)
+                : locks.prelude(schema, needed);
+        try {
+            return appender.appendWith(connection, stream, events, precondition, metadata, prelude);
+        } catch (PSQLException e) {
+            if (condition.isEmpty() || !CONDITION_FAILED.equals(e.getSQLState())) {
+                throw e;
             }
-        } else {
-            locks.take(connection, schema, needed);
+            if (!connection.getAutoCommit()) {
+                connection.rollback();
+            }
+            long position = Long.parseLong(e.getServerErrorMessage().getDetail());
+            throw new AppendConditionFailedException(new AppendConditionFailed(stream, condition.get(),
+                    foundAt(connection, stream.aggregateType(), position)));
         }
-        return appender.appendWith(connection, stream, events, precondition, metadata);
     }
 
     /** The locks this appender takes; reads by query take them too. */
@@ -165,28 +183,46 @@ final class ConditionalAppender {
         return needed;
     }
 
-    /**
-     * Takes the locks and then finds the first event after the condition's position that matches its
-     * query: one round trip, the locks' statements first, so that the check's snapshot is taken after
-     * they were granted.
-     */
-    private Optional<AppendConditionFailed.Found> lockAndCheck(Connection connection, String aggregateType,
-                                                               AppendCondition condition, ConsistencyLocks.Needed needed)
+    /** The locks, then the check that raises {@value #CONDITION_FAILED} on the first matching event after the position. */
+    private Prelude lockAndCheck(String aggregateType, AppendCondition condition, ConsistencyLocks.Needed needed) {
+        Prelude lock = locks.prelude(schema, needed);
+        String check = "SELECT " + schema + ".append_condition_failed(global_position) FROM (SELECT global_position FROM "
+                + schema + ".events WHERE " + QuerySql.aggregateTypeCondition(condition.failIfEventsMatch())
+                + " AND global_position > ? AND " + QuerySql.condition(condition.failIfEventsMatch())
+                + " ORDER BY global_position LIMIT 1) AS found; ";
+        return new Prelude() {
+            @Override
+            public String sql() {
+                return lock.sql() + check;
+            }
+
+            @Override
+            public int bind(PreparedStatement ps) throws SQLException {
+                int p = lock.bind(ps);
+                ps.setString(p++, aggregateType);
+                ps.setLong(p++, condition.after());
+                return QuerySql.bind(ps.getConnection(), ps, p, condition.failIfEventsMatch());
+            }
+
+            @Override
+            public int statements() {
+                return lock.statements() + 1;
+            }
+        };
+    }
+
+    /** The event the check found (committed, so readable now). */
+    private AppendConditionFailed.Found foundAt(Connection connection, String aggregateType, long position)
             throws SQLException {
-        String sql = locks.prefix(schema, needed) + "SELECT global_position, aggregate_id, sequence, event_type, tags FROM "
-                + schema + ".events WHERE aggregate_type = ? AND global_position > ? AND "
-                + QuerySql.condition(condition.failIfEventsMatch()) + " ORDER BY global_position LIMIT 1";
-        try (PreparedStatement ps = connection.prepareStatement(sql)) {
-            int p = locks.bind(ps, 1, needed);
-            ps.setString(p++, aggregateType);
-            ps.setLong(p++, condition.after());
-            QuerySql.bind(connection, ps, p, condition.failIfEventsMatch());
-            try (ResultSet rs = ConsistencyLocks.lastResult(ps, needed)) {
+        try (PreparedStatement ps = connection.prepareStatement("SELECT aggregate_id, sequence, event_type, tags FROM "
+                + schema + ".events WHERE global_position = ?")) {
+            ps.setLong(1, position);
+            try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) {
-                    return Optional.empty();
+                    throw new SQLException("the event at position " + position + " that failed an append condition is gone");
                 }
-                return Optional.of(new AppendConditionFailed.Found(rs.getLong(1), StreamId.of(aggregateType, rs.getString(2)),
-                        EventNumber.of(rs.getLong(3)), rs.getString(4), Rows.tags(rs, 5)));
+                return new AppendConditionFailed.Found(position, StreamId.of(aggregateType, rs.getString(1)),
+                        EventNumber.of(rs.getLong(2)), rs.getString(3), Rows.tags(rs, 4));
             }
         }
     }

@@ -5,9 +5,7 @@ import dev.cqrs.core.codec.EncodedEvent;
 import dev.cqrs.core.dcb.Query;
 import dev.cqrs.core.dcb.QueryItem;
 import java.nio.charset.StandardCharsets;
-import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.TreeMap;
@@ -52,7 +50,7 @@ import java.util.TreeMap;
  *
  * <p>No deadlocks: every transaction takes its advisory locks in one statement, in ascending key
  * order, each key once in the strongest mode it needs, before any write; the table lock comes after
- * them. Keys are 32-bit hashes in the two-key advisory lock space (classid: the store's schema),
+ * them. They travel as a {@link Prelude} of the statement that needs them, in the same round trip. Keys are 32-bit hashes in the two-key advisory lock space (classid: the store's schema),
  * which neither the relay's leader lock (a one-key lock) nor another schema's store shares. A hash
  * collision only makes two unrelated appends wait for each other. The hash is part of the stored
  * format: every process that appends to a store must compute the same keys.
@@ -136,12 +134,11 @@ final class ConsistencyLocks {
     }
 
     /**
-     * The statements that take the locks, each followed by {@code "; "}, to put in front of the statement
-     * that needs them (the read or the check) in one multi-statement prepared statement: the driver sends
-     * them in one round trip, and the server runs them in order, so the last statement's snapshot is taken
-     * after the locks were granted. Empty when there is nothing to lock.
+     * The statements that take the locks, as a {@link Prelude} for the statement that needs them (a read, a
+     * check, an insert): the advisory locks in one statement, then the table lock if the query needs it
+     * (which PostgreSQL only runs inside a transaction block: the caller opens one for it).
      */
-    String prefix(String schema, Needed needed) {
+    Prelude prelude(String schema, Needed needed) {
         StringBuilder sql = new StringBuilder();
         if (!needed.keys.isEmpty()) {
             sql.append("SELECT ");
@@ -156,49 +153,29 @@ final class ConsistencyLocks {
         if (needed.table != TableLock.NONE) {
             sql.append("LOCK TABLE ").append(schema).append(".events IN ").append(needed.table.mode).append(" MODE; ");
         }
-        return sql.toString();
-    }
+        String text = sql.toString();
+        int statements = (needed.keys.isEmpty() ? 0 : 1) + (needed.table == TableLock.NONE ? 0 : 1);
+        return new Prelude() {
+            @Override
+            public String sql() {
+                return text;
+            }
 
-    /** How many statements {@link #prefix} makes: their results come before the main statement's. */
-    static int statements(Needed needed) {
-        return (needed.keys.isEmpty() ? 0 : 1) + (needed.table == TableLock.NONE ? 0 : 1);
-    }
+            @Override
+            public int bind(PreparedStatement ps) throws SQLException {
+                int p = 1;
+                for (int key : needed.keys.keySet()) {
+                    ps.setInt(p++, classId);
+                    ps.setInt(p++, key);
+                }
+                return p;
+            }
 
-    /** Sets the prefix's parameters from {@code first}; returns the next parameter's index. */
-    int bind(PreparedStatement ps, int first, Needed needed) throws SQLException {
-        int p = first;
-        for (int key : needed.keys.keySet()) {
-            ps.setInt(p++, classId);
-            ps.setInt(p++, key);
-        }
-        return p;
-    }
-
-    /** Takes the locks on their own, in the connection's transaction (which must be open). */
-    void take(Connection connection, String schema, Needed needed) throws SQLException {
-        if (needed.isEmpty()) {
-            return;
-        }
-        try (PreparedStatement ps = connection.prepareStatement(prefix(schema, needed))) {
-            bind(ps, 1, needed);
-            ps.execute();
-        }
-    }
-
-    /**
-     * Runs {@code ps} (made of {@link #prefix} and one statement returning rows) and returns the rows of
-     * its last statement.
-     */
-    static ResultSet lastResult(PreparedStatement ps, Needed needed) throws SQLException {
-        ps.execute();
-        for (int i = 0; i < statements(needed); i++) {
-            ps.getMoreResults();
-        }
-        ResultSet rs = ps.getResultSet();
-        if (rs == null) {
-            throw new SQLException("the statement after the consistency locks returned no rows");
-        }
-        return rs;
+            @Override
+            public int statements() {
+                return statements;
+            }
+        };
     }
 
     /** The key of (aggregate type, event type or any, tag). NUL separates: names never contain it. */

@@ -72,7 +72,8 @@ final class PostgresDcbStore<E> implements DcbEventStore<E> {
         // tells whether the read was cut short.
         String sql = "WITH bound AS (SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint << 16 AS b)"
                 + " SELECT bound.b, e.* FROM bound LEFT JOIN LATERAL (SELECT global_position, aggregate_id, sequence, "
-                + Rows.METADATA_COLUMNS + " FROM " + schema + ".events WHERE aggregate_type = ? AND global_position > ?"
+                + Rows.METADATA_COLUMNS + " FROM " + schema + ".events WHERE " + QuerySql.aggregateTypeCondition(query)
+                + " AND global_position > ?"
                 + " AND " + QuerySql.condition(query) + " ORDER BY global_position LIMIT ?) e ON true"
                 + " ORDER BY e.global_position";
         ConsistencyLocks.Needed needed = new ConsistencyLocks.Needed();
@@ -116,8 +117,9 @@ final class PostgresDcbStore<E> implements DcbEventStore<E> {
 
     private MatchingEvents<E> select(Connection connection, String sql, Query query, long after, int maxCount,
                                      ConsistencyLocks.Needed needed) throws SQLException {
-        try (PreparedStatement ps = connection.prepareStatement(appender.locks().prefix(schema, needed) + sql)) {
-            int p = appender.locks().bind(ps, 1, needed);
+        Prelude locks = appender.locks().prelude(schema, needed);
+        try (PreparedStatement ps = connection.prepareStatement(locks.sql() + sql)) {
+            int p = locks.bind(ps);
             ps.setString(p++, aggregateType);
             ps.setLong(p++, after);
             p = QuerySql.bind(connection, ps, p, query);
@@ -125,7 +127,7 @@ final class PostgresDcbStore<E> implements DcbEventStore<E> {
             List<SequencedEvent<E>> events = new ArrayList<>();
             long bound = 0;
             boolean more = false;
-            try (ResultSet rs = ConsistencyLocks.lastResult(ps, needed)) {
+            try (ResultSet rs = locks.execute(ps)) {
                 while (rs.next()) {
                     bound = rs.getLong(1);
                     if (rs.getObject(2) == null) {

@@ -16,6 +16,19 @@ final class QuerySql {
     private QuerySql() {
     }
 
+    /**
+     * The condition on the aggregate type, with one {@code ?}. When every item names tags, the tag index is
+     * the way in, and {@code aggregate_type} is written so that no index on it can be used
+     * ({@code aggregate_type || '' = ?}): with statistics that lag a growing type (a new aggregate type, or a
+     * fast one between two ANALYZEs) the planner otherwise ANDs the tag index with a scan of all the type's
+     * entries in the stream index, which grows with the type (200,000 events: 13 ms instead of 0.05 ms).
+     * Items without tags need the stream index's range of the type, so they keep the plain form.
+     */
+    static String aggregateTypeCondition(Query query) {
+        boolean tagged = !query.isAll() && query.items().stream().allMatch(item -> !item.tags().isEmpty());
+        return tagged ? "aggregate_type || '' = ?" : "aggregate_type = ?";
+    }
+
     /** The condition, with a {@code ?} per parameter that {@link #bind} sets, in order. */
     static String condition(Query query) {
         if (query.isAll()) {

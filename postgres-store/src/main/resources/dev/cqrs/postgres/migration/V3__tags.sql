@@ -12,3 +12,13 @@ ALTER TABLE events ADD COLUMN tags text[];
 -- merges them (./cqrs bench, dcb-index-read: 236 reads/s against 9,354 for a b-tree on a side table);
 -- without it, a tagged insert updates the index's tree at once. See BENCHMARKS.md (dcb).
 CREATE INDEX events_tags ON events USING gin (tags) WITH (fastupdate = off) WHERE tags IS NOT NULL;
+
+-- Fails a conditional append whose check found an event: ConditionalAppender sends its locks, its check
+-- and its insert in one round trip, and this error is what keeps the insert from running. SQLSTATE
+-- CQ001; the position of the event found is the error's DETAIL.
+CREATE FUNCTION append_condition_failed(found_position bigint) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'append condition failed: an event matching it exists at position %', found_position
+        USING ERRCODE = 'CQ001', DETAIL = found_position::text;
+END
+$$;
