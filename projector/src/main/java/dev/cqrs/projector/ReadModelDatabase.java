@@ -12,6 +12,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.UnaryOperator;
 import javax.sql.DataSource;
 import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
@@ -37,6 +38,8 @@ final class ReadModelDatabase implements AutoCloseable {
     }
 
     private final HikariDataSource pool;
+    /** What writes and reads go through: the pool, or (in fault tests) a decorator of it. */
+    private final DataSource dataSource;
     private final String readSchema;
     private final String registry;
     private final String url;
@@ -44,6 +47,12 @@ final class ReadModelDatabase implements AutoCloseable {
     private final String password;
 
     ReadModelDatabase(String url, String user, String password, String readSchema, String registrySchema, int poolSize) {
+        this(url, user, password, readSchema, registrySchema, poolSize, UnaryOperator.identity());
+    }
+
+    /** For fault tests: connections come from {@code decorate} applied to the pool. */
+    ReadModelDatabase(String url, String user, String password, String readSchema, String registrySchema, int poolSize,
+                      UnaryOperator<DataSource> decorate) {
         HikariConfig config = new HikariConfig();
         config.setJdbcUrl(url);
         config.setUsername(user);
@@ -57,6 +66,7 @@ final class ReadModelDatabase implements AutoCloseable {
         // same key twice in one statement fails ("ON CONFLICT DO UPDATE command cannot affect row a second time").
         config.addDataSourceProperty("ApplicationName", "cqrs-projector");
         this.pool = new HikariDataSource(config);
+        this.dataSource = decorate.apply(pool);
         this.readSchema = readSchema;
         this.registry = registrySchema;
         this.url = url;
@@ -75,7 +85,7 @@ final class ReadModelDatabase implements AutoCloseable {
     }
 
     DataSource pool() {
-        return pool;
+        return dataSource;
     }
 
     /** A connection outside the pool, for LISTEN. */

@@ -101,6 +101,11 @@ final class ReadModelStore implements StateStore, CachedStateStore<Object, Objec
         context.register(root, (key, value) -> {
             // no changelog: PostgreSQL holds this store's state
         });
+        open();
+    }
+
+    /** Makes the store ready for a task's records: what {@link #init} does once the store is registered. */
+    void open() {
         applied.clear();
         applied.putAll(database.applied(projection, generation));
         buffer.clear();
