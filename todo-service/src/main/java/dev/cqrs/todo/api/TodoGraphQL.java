@@ -23,6 +23,7 @@ import graphql.schema.idl.SchemaGenerator;
 import graphql.schema.idl.SchemaParser;
 import graphql.schema.idl.TypeRuntimeWiring;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.io.InputStream;
@@ -35,6 +36,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.concurrent.Semaphore;
 import java.util.function.Function;
 
 /**
@@ -52,10 +54,10 @@ public final class TodoGraphQL {
     /** The most events one {@code Todo.events} returns. */
     static final int MAX_EVENTS = 1_000;
 
-    /** Waits until the to-do list read model reflects a global position; returns whether it does. */
+    /** Waits until the to-do list read model reflects a global position, at most {@code timeout}; says how it ended. */
     @FunctionalInterface
     public interface ReadModelWait {
-        boolean await(long position, Duration timeout);
+        WaitOutcome await(long position, Duration timeout);
     }
 
     private final TodoCommands commands;
@@ -65,6 +67,12 @@ public final class TodoGraphQL {
     private final Function<String, Optional<TodoActivity>> activity;
     private final ApiLimits limits;
     private final Counter readWaitTimeouts;
+    private final Counter readWaitsRefused;
+    /**
+     * Permits to wait for a position. A request's fields are fetched one after another on its thread (the
+     * fetchers are synchronous), so a request holds at most one permit at a time: this bounds waiting requests.
+     */
+    private final Semaphore waiting;
     private final GraphQL graphQL;
 
     /**
@@ -80,6 +88,11 @@ public final class TodoGraphQL {
         this.limits = Objects.requireNonNull(limits, "limits");
         this.readWaitTimeouts = Counter.builder("cqrs.read.your.writes.timeouts")
                 .description("Queries that answered before the read model reached their minPosition").register(metrics);
+        this.readWaitsRefused = Counter.builder("cqrs.read.your.writes.not.waited")
+                .description("Queries that did not wait for their minPosition because the most allowed were waiting").register(metrics);
+        this.waiting = new Semaphore(limits.maxWaitingQueries());
+        Gauge.builder("cqrs.read.your.writes.waiting", waiting, w -> limits.maxWaitingQueries() - w.availablePermits())
+                .description("Queries waiting now for the read model to reach their minPosition").register(metrics);
         this.graphQL = GraphQL.newGraphQL(schema())
                 .instrumentation(new ChainedInstrumentation(List.of(
                         new MaxQueryDepthInstrumentation(limits.maxQueryDepth()),
@@ -203,23 +216,46 @@ public final class TodoGraphQL {
                 before == null ? Before.endOfStream() : Before.event(before), maxCount);
     }
 
-    /** Waits, bounded, for the query's minPosition; answers with what the read model has either way. */
+    /**
+     * Waits, bounded, for the query's minPosition; answers with what the read model has either way. All waits of
+     * one request end by one deadline ({@link ApiLimits#maxReadWait()} after its first), and at most
+     * {@link ApiLimits#maxWaitingQueries()} requests wait at once: beyond that, a query only checks once.
+     */
     private void awaitReadModel(DataFetchingEnvironment env) {
         Long minPosition = env.getArgument("minPosition");
         if (minPosition == null) {
             return;
         }
+        RequestContext context = context(env);
+        if (context.hasSeenReached(minPosition)) {
+            context.awaited(minPosition, RequestContext.ReadYourWrites.REACHED, 0);
+            return;
+        }
+        Duration remaining = context.remainingWait(limits.maxReadWait());
+        boolean permitted = !remaining.isZero() && waiting.tryAcquire();
         long started = System.nanoTime();
-        boolean reached;
+        WaitOutcome outcome;
         try {
-            reached = readModelWait.await(minPosition, limits.maxReadWait());
+            // Without a permit or time left, one check (a zero timeout) still tells whether the position is there.
+            outcome = readModelWait.await(minPosition, permitted ? remaining : Duration.ZERO);
         } catch (RuntimeException e) {
             throw new TodoList.ReadModelUnavailableException("waiting for position " + minPosition + " failed: " + e.getMessage(), e);
+        } finally {
+            if (permitted) {
+                waiting.release();
+            }
         }
-        if (!reached) {
-            readWaitTimeouts.increment();
+        RequestContext.ReadYourWrites how = outcome == WaitOutcome.TIMED_OUT && !permitted && !remaining.isZero()
+                ? RequestContext.ReadYourWrites.NOT_WAITED : RequestContext.ReadYourWrites.of(outcome);
+        RequestContext.ReadYourWrites before = context.awaited(minPosition, how, (System.nanoTime() - started) / 1_000_000);
+        // Counted once per request, when its outcome first becomes this bad.
+        if (how.ordinal() > before.ordinal()) {
+            switch (how) {
+                case TIMED_OUT -> readWaitTimeouts.increment();
+                case NOT_WAITED -> readWaitsRefused.increment();
+                default -> { }
+            }
         }
-        context(env).awaited(minPosition, reached, (System.nanoTime() - started) / 1_000_000);
     }
 
     // ---- mutations ----

@@ -21,6 +21,7 @@ import dev.cqrs.projector.StateProjection;
 import dev.cqrs.todo.api.GraphQLEndpoint;
 import dev.cqrs.todo.api.TodoCommands;
 import dev.cqrs.todo.api.TodoGraphQL;
+import dev.cqrs.todo.api.WaitOutcome;
 import dev.cqrs.todo.domain.TodoAggregate;
 import dev.cqrs.todo.domain.TodoCommand;
 import dev.cqrs.todo.domain.TodoEvent;
@@ -210,7 +211,9 @@ public final class TodoService implements AutoCloseable {
 
         TodoGraphQL graphQL = new TodoGraphQL(new TodoCommands(todos, metrics.registry()),
                 new TodoList(readPool, config.readSchema()), events,
-                (position, timeout) -> readYourWrites.awaitPosition(TodoListProjection.NAME, position, timeout),
+                // Until ReadYourWrites tells a dead-lettered position apart, its boolean maps to REACHED or TIMED_OUT.
+                (position, timeout) -> readYourWrites.awaitPosition(TodoListProjection.NAME, position, timeout)
+                        ? WaitOutcome.REACHED : WaitOutcome.TIMED_OUT,
                 id -> projector.flatMap(p -> queryActivity(p, activity, id)),
                 config.limits(), metrics.registry());
         return new Api(new GraphQLEndpoint(graphQL, config.tokens()), new WebAssets());
