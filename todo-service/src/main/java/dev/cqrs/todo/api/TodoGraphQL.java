@@ -43,16 +43,23 @@ import java.util.function.Function;
  * The GraphQL API over the to-dos: the schema ({@code schema.graphqls} beside this class), one data
  * fetcher per field that does more than read a property, the limits, and the error mapping.
  *
- * <p>Queries read the read model ({@link TodoList}), waiting first, when asked, until it reflects a
- * position ({@link ReadModelWait}); {@code Todo.events} reads the event store; mutations run commands
- * ({@link TodoCommands}).
+ * <p>The schema is the seed's (cq-rs/cqrs, {@code cqrs-todoql-psql}), type names and semantics included, with
+ * additions only (see {@code schema.graphqls}). Queries read the read model ({@link TodoList}), waiting first,
+ * when asked, until it reflects a position ({@link ReadModelWait}); {@code TodoQL.events} reads the event
+ * store; mutations run commands ({@link TodoCommands}) and answer with the to-do they left.
  */
 public final class TodoGraphQL {
 
     /** The value of {@code apiVersion}. */
     public static final String API_VERSION = "1.0";
-    /** The most events one {@code Todo.events} returns. */
+    /** The most events one {@code TodoQL.events} returns, as in the seed: a larger maxCount is clamped. */
     static final int MAX_EVENTS = 1_000;
+    /** {@code TodoQL.events} without maxCount, as in the seed. */
+    static final int DEFAULT_EVENTS = 100;
+    /** A page of {@code allTodos} without first (or with 0 or less), as in the seed. */
+    static final int DEFAULT_PAGE_SIZE = 100;
+    /** {@code Metadata.initiatedBy} of an event recorded without it (the API records it on every command). */
+    static final String UNKNOWN_INITIATOR = "unknown";
 
     /** Waits until the to-do list read model reflects a global position, at most {@code timeout}; says how it ended. */
     @FunctionalInterface
@@ -96,7 +103,7 @@ public final class TodoGraphQL {
         this.graphQL = GraphQL.newGraphQL(schema())
                 .instrumentation(new ChainedInstrumentation(List.of(
                         new MaxQueryDepthInstrumentation(limits.maxQueryDepth()),
-                        new MaxQueryComplexityInstrumentation(limits.maxQueryComplexity(), new QueryCost()))))
+                        new MaxQueryComplexityInstrumentation(limits.maxQueryComplexity(), new QueryCost(limits.maxPageSize())))))
                 .defaultDataFetcherExceptionHandler(new ErrorMapping())
                 .build();
     }
@@ -126,25 +133,27 @@ public final class TodoGraphQL {
         }
         RuntimeWiring wiring = RuntimeWiring.newRuntimeWiring()
                 .scalar(Scalars.POSITION)
-                .scalar(Scalars.DATE_TIME)
+                .scalar(Scalars.DATE_TIME_UTC)
                 .scalar(Scalars.CURSOR)
                 .type(TypeRuntimeWiring.newTypeWiring("Query")
                         .dataFetcher("apiVersion", env -> API_VERSION)
                         .dataFetcher("allTodos", this::allTodos)
                         .dataFetcher("todo", this::todo))
-                .type(TypeRuntimeWiring.newTypeWiring("Mutation")
+                .type(TypeRuntimeWiring.newTypeWiring("Mutations")
                         .dataFetcher("newTodo", this::newTodo)
                         .dataFetcher("todo", this::todoMutation))
-                .type(TypeRuntimeWiring.newTypeWiring("TodoMutation")
+                .type(TypeRuntimeWiring.newTypeWiring("TodoMutQL")
                         .dataFetcher("setDescription", command(env -> new TodoCommand.UpdateDescription(env.getArgument("text"))))
                         .dataFetcher("setReminder", command(env -> new TodoCommand.SetReminder(env.getArgument("time"))))
                         .dataFetcher("cancelReminder", command(env -> new TodoCommand.CancelReminder()))
                         .dataFetcher("toggle", command(env -> new TodoCommand.ToggleCompletion()))
                         .dataFetcher("complete", command(env -> new TodoCommand.MarkCompleted()))
                         .dataFetcher("reset", command(env -> new TodoCommand.ResetCompleted())))
-                .type(TypeRuntimeWiring.newTypeWiring("Todo")
+                .type(TypeRuntimeWiring.newTypeWiring("TodoQL")
                         .dataFetcher("events", this::history)
                         .dataFetcher("activity", env -> activity.apply(env.<TodoView>getSource().id()).orElse(null)))
+                .type(TypeRuntimeWiring.newTypeWiring("TodoEdge")
+                        .dataFetcher("id", env -> env.<Edge>getSource().node().id()))
                 .type(TypeRuntimeWiring.newTypeWiring("VersionedTodoEvent")
                         .dataFetcher("sequence", env -> env.<VersionedEventWithMetadata<TodoEvent>>getSource().sequence().value())
                         .dataFetcher("event", env -> env.<VersionedEventWithMetadata<TodoEvent>>getSource().event())
@@ -159,7 +168,9 @@ public final class TodoGraphQL {
                         .dataFetcher("newReminder", env -> env.<TodoEvent.ReminderUpdated>getSource().reminder().orElse(null)))
                 .type(TypeRuntimeWiring.newTypeWiring("Completed").dataFetcher("isComplete", env -> true))
                 .type(TypeRuntimeWiring.newTypeWiring("Uncompleted").dataFetcher("isComplete", env -> false))
-                .type(TypeRuntimeWiring.newTypeWiring("EventMetadata")
+                .type(TypeRuntimeWiring.newTypeWiring("Metadata")
+                        // The seed's field is non-null; every command of ours records who issued it.
+                        .dataFetcher("initiatedBy", env -> env.<dev.cqrs.core.EventMetadata>getSource().initiatedBy().orElse(UNKNOWN_INITIATOR))
                         .dataFetcher("eventId", env -> env.<dev.cqrs.core.EventMetadata>getSource().eventId().toString())
                         .dataFetcher("correlationId", env -> env.<dev.cqrs.core.EventMetadata>getSource().correlationId().toString())
                         .dataFetcher("causationId", env -> env.<dev.cqrs.core.EventMetadata>getSource().causationId()
@@ -180,11 +191,12 @@ public final class TodoGraphQL {
     record PageInfo(boolean hasNextPage, boolean hasPreviousPage, Optional<Long> startCursor, Optional<Long> endCursor) {
     }
 
+    /**
+     * The seed's paging: {@code first} absent, 0 or negative means the default page (100, the seed's), and more
+     * than a page holds is clamped to it rather than refused.
+     */
     private Page allTodos(DataFetchingEnvironment env) {
-        int first = Objects.requireNonNullElse(env.<Integer>getArgument("first"), 20);
-        if (first < 0 || first > limits.maxPageSize()) {
-            throw ApiException.badRequest("first must be between 0 and " + limits.maxPageSize() + ", not " + first);
-        }
+        int first = pageSize(env.getArgument("first"), limits.maxPageSize());
         Optional<Long> after = Optional.ofNullable(env.getArgument("after"));
         awaitReadModel(env);
         TodoPage page = list.page(first, after.map(OptionalLong::of).orElse(OptionalLong.empty()));
@@ -194,26 +206,37 @@ public final class TodoGraphQL {
                 edges.isEmpty() ? Optional.empty() : Optional.of(edges.getLast().cursor())));
     }
 
+    /** The size of a page of {@code allTodos} for the argument {@code first}, by the seed's rules. */
+    static int pageSize(Integer first, int maxPageSize) {
+        int asked = first == null || first <= 0 ? DEFAULT_PAGE_SIZE : first;
+        return Math.min(asked, maxPageSize);
+    }
+
+    /** The to-do from the read model; null when there is none, as in the seed. */
     private TodoView todo(DataFetchingEnvironment env) {
         String id = todoId(env);
         awaitReadModel(env);
-        return list.find(id).map(TodoView::of)
-                .orElseThrow(() -> new ApiException(ErrorCode.NOT_FOUND, "there is no to-do " + id
-                        + (env.containsArgument("minPosition") && env.getArgument("minPosition") != null ? ""
-                        : " in the read model (pass minPosition to wait for a write of yours)")));
+        return list.find(id).map(TodoView::of).orElse(null);
     }
 
+    /**
+     * The seed's history: newest first, {@code maxCount} clamped to {@value #MAX_EVENTS} (0: none),
+     * {@code before} 0 meaning before the first event (none); negative values are refused, as the seed refused them.
+     */
     private List<VersionedEventWithMetadata<TodoEvent>> history(DataFetchingEnvironment env) {
         Integer before = env.getArgument("before");
-        int maxCount = Objects.requireNonNullElse(env.<Integer>getArgument("maxCount"), 100);
-        if (maxCount < 1 || maxCount > MAX_EVENTS) {
-            throw ApiException.badRequest("maxCount must be between 1 and " + MAX_EVENTS + ", not " + maxCount);
+        int maxCount = Objects.requireNonNullElse(env.<Integer>getArgument("maxCount"), DEFAULT_EVENTS);
+        if (maxCount < 0) {
+            throw ApiException.badRequest("maxCount must be a positive number, not " + maxCount);
         }
-        if (before != null && before < 1) {
+        if (before != null && before < 0) {
             throw ApiException.badRequest("before must be an event number, 1 or more, not " + before);
         }
+        if (maxCount == 0 || (before != null && before <= 1)) {
+            return List.of();
+        }
         return events.readEventsBackward(env.<TodoView>getSource().id(),
-                before == null ? Before.endOfStream() : Before.event(before), maxCount);
+                before == null ? Before.endOfStream() : Before.event(before), Math.min(maxCount, MAX_EVENTS));
     }
 
     /**
@@ -260,7 +283,7 @@ public final class TodoGraphQL {
 
     // ---- mutations ----
 
-    private CommandOutcome newTodo(DataFetchingEnvironment env) {
+    private TodoView newTodo(DataFetchingEnvironment env) {
         RequestContext context = context(env);
         context.requireMayMutate();
         String text = env.getArgument("text");
@@ -274,13 +297,14 @@ public final class TodoGraphQL {
         return todoId(env);
     }
 
-    private DataFetcher<CommandOutcome> command(Function<DataFetchingEnvironment, TodoCommand> command) {
+    /** A command field of {@code TodoMutQL}: the to-do as the command left it, null when there is no such to-do. */
+    private DataFetcher<TodoView> command(Function<DataFetchingEnvironment, TodoCommand> command) {
         return env -> {
             RequestContext context = context(env);
             Integer expected = env.getArgument("expectedVersion");
             return commands.execute(env.getSource(), command.apply(env),
                     expected == null ? OptionalLong.empty() : OptionalLong.of(expected),
-                    context.commandMetadata(Optional.ofNullable(env.getArgument("idempotencyKey"))));
+                    context.commandMetadata(Optional.ofNullable(env.getArgument("idempotencyKey")))).orElse(null);
         };
     }
 

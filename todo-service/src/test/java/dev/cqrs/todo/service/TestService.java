@@ -105,6 +105,17 @@ final class TestService implements AutoCloseable {
         }
     }
 
+    /** The global position of the latest event in the event store (0 when there is none). */
+    long headPosition() {
+        try (Connection c = db.dataSource().getConnection(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT coalesce(max(global_position), 0) FROM cqrs.events")) {
+            rs.next();
+            return rs.getLong(1);
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** A GraphQL request; the response's JSON body. */
     JsonNode graphql(String query, Map<String, ?> variables) {
         return graphql(query, variables, Map.of()).json();
