@@ -244,6 +244,9 @@ public final class TodoService implements AutoCloseable {
                 javalin.routes.get("/style.css", served.web().serve("style.css"));
                 javalin.routes.get("/graphiql", served.web().serve("graphiql.html"));
                 javalin.routes.get("/graphiql.js", served.web().serve("graphiql.js"));
+                for (String file : List.of(WebAssets.GRAPHIQL_JS, WebAssets.GRAPHIQL_CSS, WebAssets.REACT_JS, WebAssets.REACT_DOM_JS)) {
+                    javalin.routes.get("/" + file, served.web().serve(file));
+                }
             });
 
             javalin.routes.error(404, ctx -> json(ctx, 404, Map.of("errors", List.of(Map.of(
