@@ -198,9 +198,11 @@ public final class TodoService implements AutoCloseable {
         }
         EntityStore<TodoState, TodoCommand, TodoEvent> todos = entities.build();
 
+        // The API's connections are closed with the others, after the projector and the relay (which were opened
+        // before them): resources close from the front of the deque, so these go to its back.
         ReadYourWrites readYourWrites = projector.map(Projector::readYourWrites)
-                .orElseGet(() -> opened(resources, ReadYourWrites.connect(config.projectorConfig(), List.of(todoList))));
-        HikariDataSource readPool = opened(resources, readModelPool(config));
+                .orElseGet(() -> closedLast(resources, ReadYourWrites.connect(config.projectorConfig(), List.of(todoList))));
+        HikariDataSource readPool = closedLast(resources, readModelPool(config));
         probes.add(new Health.Probe("readModel", () -> {
             try (Connection c = readPool.getConnection()) {
                 return c.isValid(2) ? Health.Check.up("PostgreSQL answers") : Health.Check.down("PostgreSQL does not answer");
@@ -313,6 +315,12 @@ public final class TodoService implements AutoCloseable {
 
     private static <T extends AutoCloseable> T opened(Deque<AutoCloseable> resources, T resource) {
         resources.push(resource);
+        return resource;
+    }
+
+    /** A resource to close after everything opened so far: a connection pool that they may use while they stop. */
+    private static <T extends AutoCloseable> T closedLast(Deque<AutoCloseable> resources, T resource) {
+        resources.addLast(resource);
         return resource;
     }
 
