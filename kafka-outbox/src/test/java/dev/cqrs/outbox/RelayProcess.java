@@ -43,6 +43,23 @@ final class RelayProcess {
         }
     }
 
+    /** SIGSTOP: the process freezes as in a long GC pause or a frozen VM; its sockets stay open. */
+    void pause() throws Exception {
+        signal("STOP");
+    }
+
+    /** SIGCONT: the paused process runs on, as if nothing had happened. */
+    void resume() throws Exception {
+        signal("CONT");
+    }
+
+    private void signal(String name) throws Exception {
+        Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
+        if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+            throw new IllegalStateException("kill -" + name + " " + process.pid() + " failed");
+        }
+    }
+
     /** SIGKILL: no shutdown hook runs, nothing is flushed or committed. */
     void kill() throws InterruptedException {
         process.destroyForcibly();

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -77,6 +78,47 @@ class RelayProcessTest {
         seen.assertExactlyOnceInOrder(stored);
         assertThat(takeover).isLessThan(Duration.ofSeconds(10));
         System.out.printf("process failover: the standby resumed publishing %d ms after the leader was killed%n", takeover.toMillis());
+    }
+
+    /**
+     * The leader pauses (SIGSTOP: a long GC, a frozen VM) while writers go on. Its lock's session is idle but
+     * its connection stays open, so without a lease the server would keep the lock for hours and nothing
+     * would be published. With the lease, the standby leads within about one lease; when the zombie comes
+     * back (SIGCONT) it finds its lock gone and its producer fenced, and nothing is published twice.
+     */
+    @Test
+    void aPausedLeaderLosesItsLeaseAndComesBackFencedWithoutPublishingTwice() throws Exception {
+        Map<String, Object> settings = support.relaySettings(BOOTSTRAP);
+        settings.put(RelayConfig.LOCK_LEASE_MS, 4_000);
+        RelayProcess leader = RelayProcess.start(support.db, settings, logs.resolve("leader.log"));
+        assertThat(leader.awaitLog("resumes after global position", 1, Duration.ofSeconds(30))).isTrue();
+        RelayProcess standby = RelayProcess.start(support.db, settings, logs.resolve("standby.log"));
+        assertThat(standby.awaitLog("Relay process started", 1, Duration.ofSeconds(30))).isTrue();
+        java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread[] writers = support.write(2_000, 2, () -> !done.get());
+        Thread.sleep(1_000);
+        leader.pause();
+        long paused = System.nanoTime();
+        try {
+            assertThat(standby.awaitLog("resumes after global position", 1, Duration.ofSeconds(30)))
+                    .as("the standby leads while the leader is paused").isTrue();
+            Duration takeover = Duration.ofNanos(System.nanoTime() - paused);
+            Thread.sleep(2_000);
+            leader.resume();
+            assertThat(leader.awaitLog("stopped leading", 1, Duration.ofSeconds(30))).as("the zombie stands down").isTrue();
+            Thread.sleep(2_000);
+            done.set(true);
+            RelayTestSupport.join(writers);
+            List<RawEvent> stored = support.all();
+            Published.settled(BOOTSTRAP, support.topics(), stored.size(), Duration.ofSeconds(60)).assertExactlyOnceInOrder(stored);
+            assertThat(takeover).as("the takeover after the pause").isLessThan(Duration.ofSeconds(15));
+            System.out.printf("paused leader: the standby led %d ms after the pause; %d events exactly once%n", takeover.toMillis(),
+                    stored.size());
+        } finally {
+            leader.resume();
+            leader.kill();
+            standby.kill();
+        }
     }
 
     private static boolean isAlive(Thread[] threads) {

@@ -107,7 +107,7 @@ class RelayTest {
     void anotherRelayGroupsOpenTransactionOnTheSharedCheckpointTopicDoesNotHideOurCheckpoint() throws Exception {
         var events = support.store.events(support.aggregateType, ContractCodecs.events());
         String checkpointTopic = support.prefix + ".checkpoints";
-        try (RelayTopics topics = new RelayTopics(BOOTSTRAP, 1, (short) -1, Duration.ofSeconds(10));
+        try (RelayTopics topics = new RelayTopics(BOOTSTRAP, 1, (short) -1, Duration.ofSeconds(10), 2_000_000, false);
              KafkaProducer<String, byte[]> otherGroup = new KafkaProducer<>(Map.of(
                      ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, BOOTSTRAP,
                      ProducerConfig.TRANSACTIONAL_ID_CONFIG, support.prefix + "-other-group"),
