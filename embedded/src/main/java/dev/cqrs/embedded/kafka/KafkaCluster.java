@@ -89,7 +89,9 @@ public final class KafkaCluster implements AutoCloseable {
     /**
      * Prepares the data directory (formatting nodes on first use; a directory used before keeps its
      * data and ports), starts every node's JVM, and blocks until each serves as a registered broker
-     * (10-40 s on two cores).
+     * (10-40 s on two cores). A temporary cluster is closed by a shutdown hook if not before; one on a
+     * kept directory must be closed by its owner (a node JVM left running is killed when the cluster
+     * next starts on that directory).
      *
      * @throws IllegalStateException when a node does not start in time (the message has its log's tail)
      */
@@ -104,7 +106,10 @@ public final class KafkaCluster implements AutoCloseable {
             throw new UncheckedIOException("could not create a temporary Kafka cluster directory", e);
         }
         var cluster = new KafkaCluster(ClusterDirectory.prepare(root, options), options.dataDirectory().isEmpty());
-        Runtime.getRuntime().addShutdownHook(new Thread(cluster::close, "cqrs-kafka-cluster-shutdown"));
+        if (cluster.temporary) {
+            // A kept cluster is its owner's to close, in the order the owner needs (dev mode: after the service).
+            Runtime.getRuntime().addShutdownHook(new Thread(cluster::close, "cqrs-kafka-cluster-shutdown"));
+        }
         try {
             cluster.nodes.values().forEach(KafkaClusterNode::launch);
             for (KafkaClusterNode node : cluster.nodes.values()) {
