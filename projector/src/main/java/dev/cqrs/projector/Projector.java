@@ -3,10 +3,7 @@ package dev.cqrs.projector;
 import dev.cqrs.core.codec.EncodedEvent;
 import dev.cqrs.core.reaction.ReactionEvent;
 import java.nio.charset.StandardCharsets;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -130,6 +127,7 @@ public final class Projector implements AutoCloseable {
     // ---- running the applications ----
 
     private <E> void startPostgres(PostgresProjection<E> projection, int generation) {
+        database.orElseThrow().ensureDeadLetters(projection.name(), generation);
         String applicationId = applicationId(config.prefix(), projection.name(), generation);
         String storeName = ReadModelStore.storeName(projection.name(), generation);
         ProjectionMetrics metrics = new ProjectionMetrics();
@@ -345,9 +343,16 @@ public final class Projector implements AutoCloseable {
 
     // ---- dead letters ----
 
-    /** The dead letters of a projection's serving generation, or of a state projection or reactor, oldest first. */
+    /**
+     * The dead letters of a PostgreSQL projection's serving generation that were not replayed yet (read from
+     * PostgreSQL, where they are written with the positions that pass them), or of a state projection or
+     * reactor (read from its dead-letter topic), oldest first.
+     */
     public List<DeadLetter> deadLetters(String name) {
         Running found = serving(name);
+        if (projections.containsKey(name)) {
+            return database.orElseThrow().deadLetters(name, found.generation());
+        }
         Map<String, Object> settings = Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers(),
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
@@ -378,10 +383,10 @@ public final class Projector implements AutoCloseable {
      * @return how many were applied now
      */
     public int replayDeadLetters(String name) {
-        List<DeadLetter> letters = deadLetters(name);
         if (projections.containsKey(name)) {
-            return replayIntoReadModel(postgresProjection(name), serving(name).generation(), letters);
+            return replayIntoReadModel(postgresProjection(name), serving(name).generation());
         }
+        List<DeadLetter> letters = deadLetters(name);
         Reactor<?> reactor = reactors.get(name);
         if (reactor != null && reactor.reaction().isPresent()) {
             return replayReaction(reactor, letters);
@@ -389,47 +394,32 @@ public final class Projector implements AutoCloseable {
         throw new UnsupportedOperationException(name + ": only PostgreSQL projections and command reactors replay dead letters");
     }
 
-    private <E> int replayIntoReadModel(PostgresProjection<E> projection, int generation, List<DeadLetter> letters) {
-        String schema = ReadModelDatabase.schemaOf(projection.name(), generation);
+    private <E> int replayIntoReadModel(PostgresProjection<E> projection, int generation) {
+        ReadModelWriter writer = new ReadModelWriter(database.orElseThrow(), projection.name(), generation);
         int applied = 0;
-        for (DeadLetter letter : letters) {
+        for (DeadLetter letter : database.orElseThrow().deadLetters(projection.name(), generation)) {
             if (letter.event().isEmpty()) {
                 continue;
             }
             var raw = letter.event().get();
-            try (Connection c = database.orElseThrow().pool().getConnection()) {
-                c.setAutoCommit(false);
-                try (Statement s = c.createStatement()) {
-                    s.execute("CREATE TABLE IF NOT EXISTS " + schema + ".cqrs_replayed_dead_letters (event_id uuid PRIMARY KEY)");
-                    s.execute("SET LOCAL search_path TO " + schema + ", public");
-                    E event = projection.codec().decode(new EncodedEvent(raw.eventType(), raw.contentType(), raw.payload()));
-                    SqlBatch sql = new SqlBatch();
-                    projection.apply(new ProjectionEvent<>(raw.globalPosition(), raw.stream(), raw.sequence(), event, raw.metadata()), sql);
-                    try (PreparedStatement mark = c.prepareStatement("INSERT INTO cqrs_replayed_dead_letters (event_id) VALUES (?)"
-                            + " ON CONFLICT DO NOTHING")) {
-                        mark.setObject(1, raw.metadata().eventId());
-                        if (mark.executeUpdate() == 0) {
-                            c.rollback();
-                            continue;
-                        }
-                    }
-                    for (SqlBatch.Statement statement : sql.statements) {
-                        try (PreparedStatement ps = c.prepareStatement(statement.sql())) {
-                            for (int i = 0; i < statement.parameters().length; i++) {
-                                ps.setObject(i + 1, statement.parameters()[i]);
-                            }
-                            ps.execute();
-                        }
-                    }
-                    s.execute("SELECT pg_notify('" + ReadModelDatabase.CHANNEL + "', '" + projection.name() + "')");
-                    c.commit();
+            try {
+                E event = projection.codec().decode(new EncodedEvent(raw.eventType(), raw.contentType(), raw.payload()));
+                SqlBatch sql = new SqlBatch();
+                projection.apply(new ProjectionEvent<>(raw.globalPosition(), raw.stream(), raw.sequence(), event, raw.metadata()), sql);
+                String source = letter.source();
+                int at = source.lastIndexOf('@');
+                int dash = source.lastIndexOf('-', at);
+                TopicPartition partition = new TopicPartition(source.substring(0, dash), Integer.parseInt(source.substring(dash + 1, at)));
+                if (writer.replay(partition, letter.offset(), sql.statements)) {
                     applied++;
-                } catch (Exception e) {
-                    c.rollback();
-                    log.warn("Projection {}: dead letter {} still fails: {}", projection.name(), letter.source(), e.toString());
                 }
             } catch (SQLException e) {
-                throw new IllegalStateException("cannot reach the read-model database: " + e.getMessage(), e);
+                if (ReadModelStore.isUnavailable(e)) {
+                    throw new IllegalStateException("cannot reach the read-model database: " + e.getMessage(), e);
+                }
+                log.warn("Projection {}: dead letter {} still fails: {}", projection.name(), letter.source(), e.toString());
+            } catch (Exception e) {
+                log.warn("Projection {}: dead letter {} still fails: {}", projection.name(), letter.source(), e.toString());
             }
         }
         return applied;

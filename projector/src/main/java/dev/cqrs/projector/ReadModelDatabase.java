@@ -12,6 +12,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.UnaryOperator;
 import javax.sql.DataSource;
 import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
@@ -26,6 +27,8 @@ final class ReadModelDatabase implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ReadModelDatabase.class);
     /** The channel on which a flush announces that a projection moved on. */
     static final String CHANNEL = "cqrs_projected";
+    /** The table, in each generation's schema, of the records that generation set aside. */
+    static final String DEAD_LETTERS = "cqrs_dead_letters";
 
     enum GenerationState { BUILDING, ACTIVE, RETIRED }
 
@@ -37,6 +40,8 @@ final class ReadModelDatabase implements AutoCloseable {
     }
 
     private final HikariDataSource pool;
+    /** What writes and reads go through: the pool, or (in fault tests) a decorator of it. */
+    private final DataSource dataSource;
     private final String readSchema;
     private final String registry;
     private final String url;
@@ -44,6 +49,12 @@ final class ReadModelDatabase implements AutoCloseable {
     private final String password;
 
     ReadModelDatabase(String url, String user, String password, String readSchema, String registrySchema, int poolSize) {
+        this(url, user, password, readSchema, registrySchema, poolSize, UnaryOperator.identity());
+    }
+
+    /** For fault tests: connections come from {@code decorate} applied to the pool. */
+    ReadModelDatabase(String url, String user, String password, String readSchema, String registrySchema, int poolSize,
+                      UnaryOperator<DataSource> decorate) {
         HikariConfig config = new HikariConfig();
         config.setJdbcUrl(url);
         config.setUsername(user);
@@ -57,6 +68,7 @@ final class ReadModelDatabase implements AutoCloseable {
         // same key twice in one statement fails ("ON CONFLICT DO UPDATE command cannot affect row a second time").
         config.addDataSourceProperty("ApplicationName", "cqrs-projector");
         this.pool = new HikariDataSource(config);
+        this.dataSource = decorate.apply(pool);
         this.readSchema = readSchema;
         this.registry = registrySchema;
         this.url = url;
@@ -75,7 +87,7 @@ final class ReadModelDatabase implements AutoCloseable {
     }
 
     DataSource pool() {
-        return pool;
+        return dataSource;
     }
 
     /** A connection outside the pool, for LISTEN. */
@@ -136,6 +148,7 @@ final class ReadModelDatabase implements AutoCloseable {
                 s.execute(projection.schemaScript());
                 s.execute("CREATE TABLE " + schema + ".cqrs_positions (topic text NOT NULL, partition int NOT NULL,"
                         + " position bigint NOT NULL, \"offset\" bigint NOT NULL, PRIMARY KEY (topic, partition))");
+                createDeadLetters(s, schema);
                 try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + registry + ".generations (projection, generation,"
                         + " state, activated_at) VALUES (?, ?, ?, CASE WHEN ? THEN now() END)")) {
                     ps.setString(1, projection.name());
@@ -190,6 +203,32 @@ final class ReadModelDatabase implements AutoCloseable {
         }
     }
 
+    /**
+     * Creates the dead-letter table of a generation made before it existed (an upgrade); new generations get
+     * it when they are created.
+     */
+    void ensureDeadLetters(String projection, int generation) {
+        try (Connection c = pool.getConnection(); Statement s = c.createStatement()) {
+            createDeadLetters(s, schemaOf(projection, generation));
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot prepare the dead-letter table of projection " + projection
+                    + " generation " + generation + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The records a generation set aside, written in the same transaction as the positions that pass them
+     * (so one can never be lost between PostgreSQL and Kafka). The global position is 0 for a record whose
+     * headers could not be read.
+     */
+    private static void createDeadLetters(Statement s, String schema) throws SQLException {
+        s.execute("CREATE TABLE IF NOT EXISTS " + schema + "." + DEAD_LETTERS + " (topic text NOT NULL, partition int NOT NULL,"
+                + " \"offset\" bigint NOT NULL, position bigint NOT NULL, event_id uuid, stage text NOT NULL, error text NOT NULL,"
+                + " record_key text, record_value bytea, header_names text[] NOT NULL, header_values bytea[] NOT NULL,"
+                + " failed_at timestamptz NOT NULL, replayed_at timestamptz, PRIMARY KEY (topic, partition, \"offset\"))");
+        s.execute("CREATE INDEX IF NOT EXISTS " + DEAD_LETTERS + "_position ON " + schema + "." + DEAD_LETTERS + " (position)");
+    }
+
     private void pointViews(Statement s, PostgresProjection<?> projection, String schema) throws SQLException {
         for (String view : projection.views()) {
             s.execute("DROP VIEW IF EXISTS " + readSchema + "." + view);
@@ -215,6 +254,61 @@ final class ReadModelDatabase implements AutoCloseable {
             return applied;
         } catch (SQLException e) {
             throw new IllegalStateException("cannot read the positions of projection " + projection + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The dead letters of a generation not replayed yet, oldest first, as {@link DeadLetter}s whose
+     * {@code offset} is the record's offset in its source partition.
+     */
+    List<DeadLetter> deadLetters(String projection, int generation) {
+        String sql = "SELECT topic, partition, \"offset\", stage, error, failed_at, record_key, record_value, header_names,"
+                + " header_values FROM " + schemaOf(projection, generation) + "." + DEAD_LETTERS
+                + " WHERE replayed_at IS NULL ORDER BY failed_at, topic, partition, \"offset\"";
+        try (Connection c = pool.getConnection(); PreparedStatement ps = c.prepareStatement(sql); ResultSet rs = ps.executeQuery()) {
+            List<DeadLetter> letters = new ArrayList<>();
+            while (rs.next()) {
+                String source = rs.getString(1) + "-" + rs.getInt(2) + "@" + rs.getLong(3);
+                org.apache.kafka.common.header.internals.RecordHeaders headers = new org.apache.kafka.common.header.internals.RecordHeaders();
+                String[] names = (String[]) rs.getArray(9).getArray();
+                Object[] values = (Object[]) rs.getArray(10).getArray();
+                for (int i = 0; i < names.length; i++) {
+                    headers.add(names[i], (byte[]) values[i]);
+                }
+                String key = rs.getString(7);
+                byte[] value = rs.getBytes(8);
+                Optional<dev.cqrs.core.RawEvent> event;
+                try {
+                    event = Optional.of(dev.cqrs.codec.kafka.EventRecords.fromParts(key, value, headers, source));
+                } catch (RuntimeException unreadable) {
+                    event = Optional.empty();
+                }
+                letters.add(new DeadLetter(rs.getLong(3), source, rs.getString(4), rs.getString(5),
+                        rs.getTimestamp(6).toInstant().toString(), event, key, value == null ? new byte[0] : value));
+            }
+            return letters;
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read the dead letters of projection " + projection + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Whether the append at {@code position} was set aside: a dead letter of the generation belongs to the
+     * same transaction (one append's events share their position's upper 48 bits).
+     */
+    boolean isDeadLettered(String projection, int generation, long position) {
+        String sql = "SELECT EXISTS (SELECT 1 FROM " + schemaOf(projection, generation) + "." + DEAD_LETTERS
+                + " WHERE position >= ? AND position < ?)";
+        long transaction = position >>> 16;
+        try (Connection c = pool.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setLong(1, transaction << 16);
+            ps.setLong(2, (transaction + 1) << 16);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getBoolean(1);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read the dead letters of projection " + projection + ": " + e.getMessage(), e);
         }
     }
 

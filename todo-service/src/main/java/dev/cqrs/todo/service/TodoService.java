@@ -21,6 +21,7 @@ import dev.cqrs.projector.StateProjection;
 import dev.cqrs.todo.api.GraphQLEndpoint;
 import dev.cqrs.todo.api.TodoCommands;
 import dev.cqrs.todo.api.TodoGraphQL;
+import dev.cqrs.todo.api.WaitOutcome;
 import dev.cqrs.todo.domain.TodoAggregate;
 import dev.cqrs.todo.domain.TodoCommand;
 import dev.cqrs.todo.domain.TodoEvent;
@@ -197,9 +198,11 @@ public final class TodoService implements AutoCloseable {
         }
         EntityStore<TodoState, TodoCommand, TodoEvent> todos = entities.build();
 
+        // The API's connections are closed with the others, after the projector and the relay (which were opened
+        // before them): resources close from the front of the deque, so these go to its back.
         ReadYourWrites readYourWrites = projector.map(Projector::readYourWrites)
-                .orElseGet(() -> opened(resources, ReadYourWrites.connect(config.projectorConfig(), List.of(todoList))));
-        HikariDataSource readPool = opened(resources, readModelPool(config));
+                .orElseGet(() -> closedLast(resources, ReadYourWrites.connect(config.projectorConfig(), List.of(todoList))));
+        HikariDataSource readPool = closedLast(resources, readModelPool(config));
         probes.add(new Health.Probe("readModel", () -> {
             try (Connection c = readPool.getConnection()) {
                 return c.isValid(2) ? Health.Check.up("PostgreSQL answers") : Health.Check.down("PostgreSQL does not answer");
@@ -210,7 +213,9 @@ public final class TodoService implements AutoCloseable {
 
         TodoGraphQL graphQL = new TodoGraphQL(new TodoCommands(todos, metrics.registry()),
                 new TodoList(readPool, config.readSchema()), events,
-                (position, timeout) -> readYourWrites.awaitPosition(TodoListProjection.NAME, position, timeout),
+                // Until ReadYourWrites tells a dead-lettered position apart, its boolean maps to REACHED or TIMED_OUT.
+                (position, timeout) -> readYourWrites.awaitPosition(TodoListProjection.NAME, position, timeout)
+                        ? WaitOutcome.REACHED : WaitOutcome.TIMED_OUT,
                 id -> projector.flatMap(p -> queryActivity(p, activity, id)),
                 config.limits(), metrics.registry());
         return new Api(new GraphQLEndpoint(graphQL, config.tokens()), new WebAssets());
@@ -241,6 +246,9 @@ public final class TodoService implements AutoCloseable {
                 javalin.routes.get("/style.css", served.web().serve("style.css"));
                 javalin.routes.get("/graphiql", served.web().serve("graphiql.html"));
                 javalin.routes.get("/graphiql.js", served.web().serve("graphiql.js"));
+                for (String file : List.of(WebAssets.GRAPHIQL_JS, WebAssets.GRAPHIQL_CSS, WebAssets.REACT_JS, WebAssets.REACT_DOM_JS)) {
+                    javalin.routes.get("/" + file, served.web().serve(file));
+                }
             });
 
             javalin.routes.error(404, ctx -> json(ctx, 404, Map.of("errors", List.of(Map.of(
@@ -307,6 +315,12 @@ public final class TodoService implements AutoCloseable {
 
     private static <T extends AutoCloseable> T opened(Deque<AutoCloseable> resources, T resource) {
         resources.push(resource);
+        return resource;
+    }
+
+    /** A resource to close after everything opened so far: a connection pool that they may use while they stop. */
+    private static <T extends AutoCloseable> T closedLast(Deque<AutoCloseable> resources, T resource) {
+        resources.addLast(resource);
         return resource;
     }
 
