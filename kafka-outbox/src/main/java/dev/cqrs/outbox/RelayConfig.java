@@ -30,6 +30,11 @@ public final class RelayConfig extends AbstractConfig {
     public static final String ERROR_BACKOFF_MS = "relay.error.backoff.ms";
     public static final String TRANSACTION_TIMEOUT_MS = "relay.transaction.timeout.ms";
     public static final String KAFKA_TIMEOUT_MS = "relay.kafka.timeout.ms";
+    public static final String ON_REGRESSION = "relay.on.regression";
+    public static final String LOCK_LEASE_MS = "relay.lock.lease.ms";
+    public static final String HOLDUP_WARN_MS = "relay.holdup.warn.ms";
+    public static final String TOPIC_FIX_SETTINGS = "relay.topic.fix.settings";
+    public static final String REFUSED_RETRY_MS = "relay.refused.retry.ms";
     public static final String PRODUCER_PREFIX = "producer.";
 
     private static final ConfigDef DEFINITION = new ConfigDef()
@@ -41,10 +46,12 @@ public final class RelayConfig extends AbstractConfig {
                     }
                 }
             }, Importance.HIGH, "The Kafka cluster to publish to, as host:port[,host:port...].")
-            .define(NAME, Type.STRING, "cqrs", new ConfigDef.NonEmptyString(), Importance.HIGH,
+            .define(NAME, Type.STRING, "", Importance.HIGH,
                     "Names this relay's group: relays of one store share it. It derives the Kafka transactional id "
                             + "(cqrs-relay-<name>, which fences a zombie leader), the PostgreSQL advisory lock that "
-                            + "elects the leader, and the key of the checkpoint.")
+                            + "elects the leader, and the key of the checkpoint. Empty (the default): store-<id>, from the "
+                            + "store's identity, so that relays of different stores never share a name. A name given here "
+                            + "is checked against the store its checkpoint was written for.")
             .define(TOPIC_PATTERN, Type.STRING, "events.{aggregateType}", new ConfigDef.NonEmptyString(), Importance.HIGH,
                     "The topic of each aggregate type; {aggregateType} is replaced by the type.")
             .define(TOPIC_PARTITIONS, Type.INT, 6, Range.atLeast(1), Importance.MEDIUM,
@@ -68,7 +75,25 @@ public final class RelayConfig extends AbstractConfig {
                     "Kafka transaction timeout. If a leader dies with a transaction open and no standby takes over, "
                             + "read_committed consumers wait this long before the broker aborts it.")
             .define(KAFKA_TIMEOUT_MS, Type.INT, 10_000, Range.between(1_000, 300_000), Importance.LOW,
-                    "How long a Kafka call may block (the producer's max.block.ms) before the relay backs off and retries.");
+                    "How long a Kafka call may block (the producer's max.block.ms) before the relay backs off and retries.")
+            .define(ON_REGRESSION, Type.STRING, "refuse", ConfigDef.ValidString.in("refuse", "realign"), Importance.MEDIUM,
+                    "What the relay does when the database is behind its checkpoint (restored, recovered to a point in time, "
+                            + "failed over to a standby that lost commits): refuse to publish, saying why (the default), or "
+                            + "realign: renumber the events written since the database went back above the checkpoint, publish "
+                            + "them, and log the published events the database lost.")
+            .define(LOCK_LEASE_MS, Type.INT, 10_000, Range.between(1_000, 600_000), Importance.LOW,
+                    "The leader's lease: the server ends the leader lock's session when it has been silent this long "
+                            + "(idle_session_timeout; the leader speaks every 2 s), and probes its TCP connection as often, so "
+                            + "a standby takes over within about this long after the leader's process pauses or its host vanishes.")
+            .define(HOLDUP_WARN_MS, Type.INT, 5_000, Range.between(100, 3_600_000), Importance.LOW,
+                    "An append still running holds back the global log; once one has been open this long the relay "
+                            + "logs a WARN naming its backend and reports it in its status.")
+            .define(TOPIC_FIX_SETTINGS, Type.BOOLEAN, false, Importance.LOW,
+                    "Whether the relay may change the settings of existing topics it publishes to when they would lose "
+                            + "events (retention, compaction) or refuse its largest records; otherwise it refuses to start "
+                            + "and says which setting to change.")
+            .define(REFUSED_RETRY_MS, Type.LONG, 30_000L, Range.between(100, 3_600_000), Importance.LOW,
+                    "How often a relay that refused to publish (see its status) checks again.");
 
     private final TopicNames topicNames;
 
@@ -98,12 +123,17 @@ public final class RelayConfig extends AbstractConfig {
         return topicNames.topicOf(aggregateType);
     }
 
-    String name() {
-        return getString(NAME);
+    /** The relay group's name as configured, or empty: then it comes from the store's identity. */
+    java.util.Optional<String> configuredName() {
+        return getString(NAME).isBlank() ? java.util.Optional.empty() : java.util.Optional.of(getString(NAME));
     }
 
-    String transactionalId() {
-        return "cqrs-relay-" + name();
+    static String transactionalId(String relayName) {
+        return "cqrs-relay-" + relayName;
+    }
+
+    boolean realignOnRegression() {
+        return getString(ON_REGRESSION).equals("realign");
     }
 
     Duration pollInterval() {

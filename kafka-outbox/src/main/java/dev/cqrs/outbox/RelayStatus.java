@@ -16,6 +16,8 @@ import java.util.Optional;
  * @param errors                failures it recovered from (broker or database unavailable, fencing)
  * @param lastError             the latest of them
  * @param lastPublishedAt       when it last committed a transaction
+ * @param logHeldBackBy         an append that has held the global log back for longer than the warning
+ *                              threshold ({@code relay.holdup.warn.ms}), while it does
  */
 public record RelayStatus(
         Role role,
@@ -27,13 +29,19 @@ public record RelayStatus(
         double eventsPerSecond,
         long errors,
         Optional<String> lastError,
-        Optional<Instant> lastPublishedAt) {
+        Optional<Instant> lastPublishedAt,
+        Optional<dev.cqrs.postgres.GlobalLog.HoldUp> logHeldBackBy) {
 
     public enum Role {
         /** Trying to become the leader; another relay publishes. */
         STANDBY,
         /** Holds the leader lock and publishes. */
         LEADER,
+        /**
+         * Will not publish: the store and the checkpoint, or the topics' settings, would lose or mix events;
+         * {@code lastError} says why and what to do. Checks again now and then.
+         */
+        REFUSED,
         /** Closed. */
         STOPPED
     }

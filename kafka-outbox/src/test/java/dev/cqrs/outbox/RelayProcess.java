@@ -43,6 +43,23 @@ final class RelayProcess {
         }
     }
 
+    /** SIGSTOP: the process freezes as in a long GC pause or a frozen VM; its sockets stay open. */
+    void pause() throws Exception {
+        signal("STOP");
+    }
+
+    /** SIGCONT: the paused process runs on, as if nothing had happened. */
+    void resume() throws Exception {
+        signal("CONT");
+    }
+
+    private void signal(String name) throws Exception {
+        Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
+        if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+            throw new IllegalStateException("kill -" + name + " " + process.pid() + " failed");
+        }
+    }
+
     /** SIGKILL: no shutdown hook runs, nothing is flushed or committed. */
     void kill() throws InterruptedException {
         process.destroyForcibly();
@@ -64,6 +81,15 @@ final class RelayProcess {
             Thread.sleep(20);
         }
         return false;
+    }
+
+    /** The position the relay said it resumes after (its first such line). */
+    long resumePosition() throws IOException {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("resumes after global position (\\d+)").matcher(Files.readString(log));
+        if (!m.find()) {
+            throw new IllegalStateException("the relay has not resumed yet: " + log);
+        }
+        return Long.parseLong(m.group(1));
     }
 
     private static int count(String haystack, String needle) {

@@ -3,6 +3,7 @@ package dev.cqrs.postgres;
 import dev.cqrs.core.AppendResult;
 import dev.cqrs.core.CommandMetadata;
 import dev.cqrs.core.EventNumber;
+import dev.cqrs.core.EventStoreException;
 import dev.cqrs.core.Precondition;
 import dev.cqrs.core.PreconditionFailed;
 import dev.cqrs.core.PreconditionFailedException;
@@ -65,9 +66,18 @@ final class Appender {
         this.maxPayloadBytes = maxPayloadBytes;
     }
 
+    /**
+     * Appends, reporting a failed precondition only with a version that fails it. The version is read again
+     * after the statement appended nothing (the statement's own view of the stream is gone by then): when a
+     * concurrent writer changed the stream so that the precondition holds after all (an {@code Exists} whose
+     * stream was created meanwhile, an {@code ExpectedVersion(n)} that the stream just reached), the append is
+     * sent again rather than refused with a version that satisfies it. So a conflict always names the version
+     * that beat the command.
+     */
     AppendResult append(StreamId stream, List<EncodedEvent> events, Optional<Precondition> precondition,
                         CommandMetadata metadata) {
         check(stream, events);
+        checkMetadata(stream, metadata);
         for (int attempt = 1; ; attempt++) {
             try {
                 AppendResult result = appendOnce(stream, events, precondition, metadata);
@@ -75,6 +85,19 @@ final class Appender {
                     notifyListeners();
                 }
                 return result;
+            } catch (ConflictFound conflict) {
+                // The statement saw the precondition fail; the version read after it may say otherwise.
+                Optional<Version> current = currentVersion(stream);
+                if (precondition.isEmpty() || precondition.get().isSatisfiedBy(current)) {
+                    if (attempt >= UNCONDITIONAL_ATTEMPTS) {
+                        throw new EventStoreException("appending to " + stream + " failed: the stream kept changing under "
+                                + precondition.map(Object::toString).orElse("the append") + " (" + attempt + " attempts)", conflict);
+                    }
+                    log.debug("Appending to {}: the stream changed under {} (now {}); trying again", stream,
+                            precondition.map(Object::toString).orElse("no precondition"), current);
+                    continue;
+                }
+                throw new PreconditionFailedException(new PreconditionFailed(stream, precondition.get(), current));
             } catch (SQLException e) {
                 if (attempt == 1 && SqlFailures.isConnectionFailure(e) && metadata.idempotencyKey().isPresent()) {
                     // The append may or may not have committed before the connection broke; with a key,
@@ -94,15 +117,42 @@ final class Appender {
                 if (earlier.isPresent()) {
                     return earlier.get();
                 }
-                if (precondition.isPresent()) {
-                    throw new PreconditionFailedException(
-                            new PreconditionFailed(stream, precondition.get(), currentVersion(stream)));
+                Optional<Version> current = currentVersion(stream);
+                if (precondition.isPresent() && !precondition.get().isSatisfiedBy(current)) {
+                    throw new PreconditionFailedException(new PreconditionFailed(stream, precondition.get(), current));
                 }
                 if (attempt >= UNCONDITIONAL_ATTEMPTS) {
                     throw SqlFailures.appendFailed(stream.toString(), e);
                 }
-                log.debug("Lost a race appending to {} without a precondition; trying again", stream);
+                log.debug("Lost a race appending to {} ({}); trying again", stream,
+                        precondition.map(p -> p + " still holds").orElse("no precondition"));
             }
+        }
+    }
+
+    /** The append statement wrote nothing because the stream failed the precondition as the statement saw it. */
+    static final class ConflictFound extends Exception {
+        ConflictFound(StreamId stream) {
+            super("nothing appended to " + stream + ": the precondition failed", null, false, false);
+        }
+    }
+
+    /**
+     * The most bytes an append's metadata may take (header names and values, who initiated it, as UTF-8): with
+     * the payload limit, it bounds the whole Kafka record the relay makes of each event.
+     */
+    static final int MAX_METADATA_BYTES = 65_536;
+
+    static void checkMetadata(StreamId stream, CommandMetadata metadata) {
+        long bytes = metadata.initiatedBy().map(who -> who.getBytes(java.nio.charset.StandardCharsets.UTF_8).length).orElse(0);
+        for (var header : metadata.headers().entrySet()) {
+            bytes += header.getKey().getBytes(java.nio.charset.StandardCharsets.UTF_8).length
+                    + header.getValue().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        }
+        if (bytes > MAX_METADATA_BYTES) {
+            throw new IllegalArgumentException("the metadata of the append to " + stream + " (headers and initiatedBy) is "
+                    + bytes + " bytes as UTF-8; the limit is " + MAX_METADATA_BYTES + " bytes, so that every event fits in a"
+                    + " Kafka record");
         }
     }
 
@@ -179,7 +229,7 @@ final class Appender {
     }
 
     private AppendResult appendOnce(StreamId stream, List<EncodedEvent> events, Optional<Precondition> precondition,
-                                    CommandMetadata metadata) throws SQLException {
+                                    CommandMetadata metadata) throws SQLException, ConflictFound {
         try (Connection connection = pool.getConnection()) {
             return appendWith(connection, stream, events, precondition, metadata);
         }
@@ -191,14 +241,14 @@ final class Appender {
      * transaction's first write. It notifies no one: {@link #append} does, after the commit.
      */
     AppendResult appendWith(Connection connection, StreamId stream, List<EncodedEvent> events,
-                            Optional<Precondition> precondition, CommandMetadata metadata) throws SQLException {
+                            Optional<Precondition> precondition, CommandMetadata metadata) throws SQLException, ConflictFound {
         return appendWith(connection, stream, events, precondition, metadata, Prelude.NONE);
     }
 
     /** The append statement after {@code prelude}'s statements, in one round trip (see {@link Prelude}). */
     AppendResult appendWith(Connection connection, StreamId stream, List<EncodedEvent> events,
                             Optional<Precondition> precondition, CommandMetadata metadata, Prelude prelude)
-            throws SQLException {
+            throws SQLException, ConflictFound {
         if (events.size() == 1 && metadata.idempotencyKey().isEmpty()) {
             return appendOne(connection, stream, events.getFirst(), precondition, metadata, prelude);
         }
@@ -251,17 +301,16 @@ final class Appender {
                     return new AppendResult(stream, EventNumber.of(rs.getLong(2)), EventNumber.of(rs.getLong(3)),
                             rs.getLong(4), rs.getLong(5), false);
                 }
-                long version = rs.getLong(6);
-                Optional<Version> current = rs.wasNull() ? Optional.empty() : Optional.of(Version.of(version));
                 if (key.isPresent()) {
                     Optional<AppendResult> earlier = earlierAppend(key.get());
                     if (earlier.isPresent()) {
                         return earlier.get();
                     }
                 }
-                throw new PreconditionFailedException(new PreconditionFailed(stream,
-                        precondition.orElseThrow(() -> new IllegalStateException("no row appended to " + stream)),
-                        current));
+                if (precondition.isEmpty()) {
+                    throw new IllegalStateException("no row appended to " + stream + " without a precondition");
+                }
+                throw new ConflictFound(stream);
             }
         }
     }
@@ -276,7 +325,7 @@ final class Appender {
      */
     private AppendResult appendOne(Connection connection, StreamId stream, EncodedEvent event,
                                    Optional<Precondition> precondition, CommandMetadata metadata, Prelude prelude)
-            throws SQLException {
+            throws SQLException, ConflictFound {
         try (PreparedStatement ps = connection.prepareStatement(prelude.sql() + oneEventSql(precondition))) {
             int p = prelude.bind(ps);
             ps.setString(p++, stream.aggregateType());
@@ -304,9 +353,10 @@ final class Appender {
             }
         }
         // Nothing was inserted, and without a key only the precondition stops an append.
-        throw new PreconditionFailedException(new PreconditionFailed(stream,
-                precondition.orElseThrow(() -> new IllegalStateException("no row appended to " + stream)),
-                currentVersion(connection, stream)));
+        if (precondition.isEmpty()) {
+            throw new IllegalStateException("no row appended to " + stream + " without a precondition");
+        }
+        throw new ConflictFound(stream);
     }
 
     /**

@@ -3,10 +3,12 @@ package dev.cqrs.postgres;
 import dev.cqrs.core.AppendResult;
 import dev.cqrs.core.CommandMetadata;
 import dev.cqrs.core.EventNumber;
+import dev.cqrs.core.EventStoreException;
 import dev.cqrs.core.Precondition;
 import dev.cqrs.core.PreconditionFailed;
 import dev.cqrs.core.PreconditionFailedException;
 import dev.cqrs.core.StreamId;
+import dev.cqrs.core.Version;
 import dev.cqrs.core.codec.EncodedEvent;
 import dev.cqrs.core.dcb.AppendCondition;
 import dev.cqrs.core.dcb.AppendConditionFailed;
@@ -69,6 +71,7 @@ final class ConditionalAppender {
     AppendResult append(StreamId stream, List<EncodedEvent> events, Optional<Precondition> precondition,
                         Optional<AppendCondition> condition, CommandMetadata metadata) {
         appender.check(stream, events);
+        Appender.checkMetadata(stream, metadata);
         Optional<String> key = metadata.idempotencyKey();
         if (key.isPresent()) {
             // A retried command whose first attempt committed: its own events now fail the condition.
@@ -91,6 +94,19 @@ final class ConditionalAppender {
                     return twin.get(); // the event found is the same command's, appended concurrently
                 }
                 throw conflict;
+            } catch (Appender.ConflictFound conflict) {
+                // The statement saw the precondition fail; the version read after it may say otherwise (as in Appender).
+                Optional<Version> current = appender.currentVersion(stream);
+                if (precondition.isEmpty() || precondition.get().isSatisfiedBy(current)) {
+                    if (attempt >= ATTEMPTS) {
+                        throw new EventStoreException("appending to " + stream + " failed: the stream kept changing under "
+                                + precondition.map(Object::toString).orElse("the append") + " (" + attempt + " attempts)", conflict);
+                    }
+                    log.debug("Appending to {}: the stream changed under {} (now {}); trying again", stream,
+                            precondition.map(Object::toString).orElse("no precondition"), current);
+                    continue;
+                }
+                throw new PreconditionFailedException(new PreconditionFailed(stream, precondition.get(), current));
             } catch (SQLException e) {
                 if (attempt == 1 && SqlFailures.isConnectionFailure(e) && key.isPresent()) {
                     log.debug("The connection broke while appending to {}; sending it again with its idempotency key", stream);
@@ -106,9 +122,9 @@ final class ConditionalAppender {
                     if (earlier.isPresent()) {
                         return earlier.get();
                     }
-                    if (precondition.isPresent()) {
-                        throw new PreconditionFailedException(
-                                new PreconditionFailed(stream, precondition.get(), appender.currentVersion(stream)));
+                    Optional<Version> current = appender.currentVersion(stream);
+                    if (precondition.isPresent() && !precondition.get().isSatisfiedBy(current)) {
+                        throw new PreconditionFailedException(new PreconditionFailed(stream, precondition.get(), current));
                     }
                 }
                 if (!(lostSequence || DEADLOCK.equals(e.getSQLState())) || attempt >= ATTEMPTS) {
@@ -122,7 +138,7 @@ final class ConditionalAppender {
 
     private AppendResult appendOnce(StreamId stream, List<EncodedEvent> events, Optional<Precondition> precondition,
                                     Optional<AppendCondition> condition, CommandMetadata metadata,
-                                    ConsistencyLocks.Needed needed) throws SQLException {
+                                    ConsistencyLocks.Needed needed) throws SQLException, Appender.ConflictFound {
         try (Connection connection = pool.getConnection()) {
             if (needed.table == ConsistencyLocks.TableLock.NONE) {
                 return appendWith(connection, stream, events, precondition, condition, metadata, needed);
@@ -151,7 +167,8 @@ final class ConditionalAppender {
      */
     AppendResult appendWith(Connection connection, StreamId stream, List<EncodedEvent> events,
                             Optional<Precondition> precondition, Optional<AppendCondition> condition,
-                            CommandMetadata metadata, ConsistencyLocks.Needed needed) throws SQLException {
+                            CommandMetadata metadata, ConsistencyLocks.Needed needed)
+            throws SQLException, Appender.ConflictFound {
         Prelude prelude = condition.isPresent()
                 ? lockAndCheck(stream.aggregateType(), condition.get(), needed)
                 : locks.prelude(schema, needed);

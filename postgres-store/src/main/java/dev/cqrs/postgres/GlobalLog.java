@@ -7,8 +7,10 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import javax.sql.DataSource;
 
 /**
@@ -16,16 +18,35 @@ import javax.sql.DataSource;
  * publishes from, and the source of any replay.
  *
  * <p>The guarantee: reading repeatedly after the last position seen returns every committed event
- * exactly once, never skipping one whose transaction commits late. It holds because a read only
- * returns events of transactions older than the oldest transaction still running
- * ({@code pg_snapshot_xmin}); a transaction still running, or yet to start, gets a larger position.
- * The price: an event becomes readable only once every transaction that started writing before it
- * has ended, so a long write transaction anywhere in the cluster delays the log (never reorders it).
+ * exactly once, never skipping one whose transaction commits late. Positions are
+ * {@code (transaction id << 16) + index}, so it holds if a read only returns events below a bound that
+ * no transaction still to commit an event can fall under. The bound is the smallest of
+ * <ul>
+ *   <li>the next transaction id to be handed out ({@code pg_snapshot_xmax} of the reading statement's
+ *       snapshot): every later transaction gets a larger id; and</li>
+ *   <li>the transaction id of every transaction that holds a write lock on the events table and has a
+ *       transaction id, read from {@code pg_locks} after that snapshot.</li>
+ * </ul>
+ * An append takes its lock on the events table before it gets its transaction id (the events insert is
+ * the first write of its transaction, see {@link Appender}), and keeps it until after its commit became
+ * visible. So a transaction with an id below the bound either held the lock when {@code pg_locks} was read
+ * (and is in the minimum), or had already committed or rolled back, visibly, to the read that follows in a
+ * statement of its own, with a newer snapshot. Transactions that never write the events table (a report, a
+ * migration, another service's work in the same cluster) do not hold the log back at all: only an append
+ * still running does, and only until it ends.
+ *
+ * <p>The read of {@code pg_locks} is one call of {@code pg_lock_status()}: it reads the backends'
+ * fast-path locks, then the main lock table. A writer whose relation lock is seen but whose transaction id
+ * lock is gone by the second read has committed, so its events are visible to the read that follows.
  */
 public final class GlobalLog {
 
-    /** Positions below this bound belong to transactions that have all ended. */
-    static final String VISIBLE_BOUND = "(pg_snapshot_xmin(pg_current_snapshot())::text::bigint << 16)";
+    /**
+     * One statement, one snapshot: the next transaction id of the snapshot, and the oldest transaction id
+     * among the transactions holding a write lock on the events table, as a 64-bit id (pg_locks shows
+     * 32-bit ids; a running transaction's id lies between the snapshot's xmin and xmax).
+     */
+    private final String boundSql;
 
     private final DataSource pool;
     private final String schema;
@@ -33,6 +54,28 @@ public final class GlobalLog {
     GlobalLog(DataSource pool, String schema) {
         this.pool = pool;
         this.schema = schema;
+        this.boundSql = "WITH s AS (SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS xmin,"
+                + " pg_snapshot_xmax(pg_current_snapshot())::text::bigint AS xmax),"
+                + " locks AS MATERIALIZED (SELECT locktype, relation, virtualtransaction, transactionid, mode FROM pg_locks"
+                + " WHERE granted AND (locktype = 'transactionid' OR (locktype = 'relation' AND relation = '" + schema + ".events'::regclass"
+                + " AND mode IN ('RowExclusiveLock', 'ShareRowExclusiveLock', 'ExclusiveLock', 'AccessExclusiveLock'))))"
+                + " SELECT s.xmax, (SELECT min(s.xmin + ((x.transactionid::text::bigint - s.xmin % 4294967296 + 4294967296) % 4294967296))"
+                + " FROM locks x JOIN locks w ON w.virtualtransaction = x.virtualtransaction AND w.locktype = 'relation'"
+                + " WHERE x.locktype = 'transactionid') FROM s";
+    }
+
+    /**
+     * The position below which every event is final, read on {@code connection}: the events of a later
+     * statement on any connection with a position below it are exactly those it will ever see there.
+     */
+    long visibleBound(Connection connection) throws SQLException {
+        try (PreparedStatement ps = connection.prepareStatement(boundSql); ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            long next = rs.getLong(1);
+            long oldestWriter = rs.getLong(2);
+            long transaction = rs.wasNull() ? next : Math.min(next, oldestWriter);
+            return transaction << 16;
+        }
     }
 
     /** At most {@code maxCount} events after {@code position}, in log order. */
@@ -47,7 +90,7 @@ public final class GlobalLog {
         }
         StringBuilder sql = new StringBuilder("SELECT global_position, aggregate_type, aggregate_id, sequence, ")
                 .append(Rows.METADATA_COLUMNS).append(" FROM ").append(schema).append(".events")
-                .append(" WHERE global_position > ? AND global_position < ").append(VISIBLE_BOUND);
+                .append(" WHERE global_position > ? AND global_position < ?");
         if (!filter.aggregateTypes().isEmpty()) {
             sql.append(" AND aggregate_type = ANY (?)");
         }
@@ -64,40 +107,59 @@ public final class GlobalLog {
     }
 
     private List<RawEvent> readOnce(String query, long position, int maxCount, EventFilter filter) throws SQLException {
-        try (Connection connection = pool.getConnection();
-             PreparedStatement ps = connection.prepareStatement(query)) {
-            int p = 1;
-            ps.setLong(p++, position);
-            if (!filter.aggregateTypes().isEmpty()) {
-                ps.setArray(p++, connection.createArrayOf("text", filter.aggregateTypes().toArray()));
+        try (Connection connection = pool.getConnection()) {
+            long bound = visibleBound(connection);
+            if (bound <= position + 1) {
+                return List.of();
             }
-            if (!filter.eventTypes().isEmpty()) {
-                ps.setArray(p++, connection.createArrayOf("text", filter.eventTypes().toArray()));
-            }
-            ps.setInt(p, maxCount);
-            ps.setFetchSize(Math.min(maxCount, 1_000));
-            try (ResultSet rs = ps.executeQuery()) {
-                List<RawEvent> events = new ArrayList<>();
-                while (rs.next()) {
-                    events.add(new RawEvent(rs.getLong(1), StreamId.of(rs.getString(2), rs.getString(3)),
-                            EventNumber.of(rs.getLong(4)), rs.getString(11), rs.getString(12), rs.getBytes(13),
-                            Rows.metadata(rs, 5), Rows.tags(rs, 14)));
+            try (PreparedStatement ps = connection.prepareStatement(query)) {
+                int p = 1;
+                ps.setLong(p++, position);
+                ps.setLong(p++, bound);
+                if (!filter.aggregateTypes().isEmpty()) {
+                    ps.setArray(p++, connection.createArrayOf("text", filter.aggregateTypes().toArray()));
                 }
-                return events;
+                if (!filter.eventTypes().isEmpty()) {
+                    ps.setArray(p++, connection.createArrayOf("text", filter.eventTypes().toArray()));
+                }
+                ps.setInt(p, maxCount);
+                ps.setFetchSize(Math.min(maxCount, 1_000));
+                try (ResultSet rs = ps.executeQuery()) {
+                    List<RawEvent> events = new ArrayList<>();
+                    while (rs.next()) {
+                        events.add(new RawEvent(rs.getLong(1), StreamId.of(rs.getString(2), rs.getString(3)),
+                                EventNumber.of(rs.getLong(4)), rs.getString(11), rs.getString(12), rs.getBytes(13),
+                                Rows.metadata(rs, 5), Rows.tags(rs, 14)));
+                    }
+                    return events;
+                }
             }
         }
     }
 
     /** The position of the newest readable event, or 0 when there is none. */
     public long headPosition() {
-        return queryLong("SELECT coalesce(max(global_position), 0) FROM " + schema + ".events WHERE global_position < "
-                + VISIBLE_BOUND, "reading the head of the global log");
+        try (Connection connection = pool.getConnection()) {
+            long bound = visibleBound(connection);
+            try (PreparedStatement ps = connection.prepareStatement("SELECT coalesce(max(global_position), 0) FROM " + schema
+                    + ".events WHERE global_position < ?")) {
+                ps.setLong(1, bound);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return rs.getLong(1);
+                }
+            }
+        } catch (SQLException e) {
+            throw SqlFailures.readFailed("reading the head of the global log", e);
+        }
     }
 
-    /** How many readable events come after {@code position}: a reader's lag, in events. */
+    /**
+     * How many committed events come after {@code position}: a reader's lag, in events. It counts the events
+     * that an append still running holds back too, so a stalled log shows as lag, not as zero.
+     */
     public long countAfter(long position) {
-        String sql = "SELECT count(*) FROM " + schema + ".events WHERE global_position > ? AND global_position < "
-                + VISIBLE_BOUND;
+        String sql = "SELECT count(*) FROM " + schema + ".events WHERE global_position > ?";
         try (Connection connection = pool.getConnection(); PreparedStatement ps = connection.prepareStatement(sql)) {
             ps.setLong(1, position);
             try (ResultSet rs = ps.executeQuery()) {
@@ -109,13 +171,49 @@ public final class GlobalLog {
         }
     }
 
-    private long queryLong(String sql, String what) {
+    /**
+     * What holds the log back now: the oldest transaction that writes the events table and is still running
+     * (its events, and every event after it, wait until it ends). Empty when no append is running.
+     */
+    public Optional<HoldUp> holdUp() {
+        String sql = "WITH locks AS MATERIALIZED (SELECT pid, locktype, relation, virtualtransaction, mode FROM pg_locks WHERE granted)"
+                + " SELECT a.pid, a.backend_xid::text, extract(epoch FROM (now() - a.xact_start)) * 1000, a.state,"
+                + " a.application_name, left(a.query, 200), a.usename"
+                + " FROM locks w JOIN pg_stat_activity a ON a.pid = w.pid"
+                + " WHERE w.locktype = 'relation' AND w.relation = '" + schema + ".events'::regclass"
+                + " AND w.mode IN ('RowExclusiveLock', 'ShareRowExclusiveLock', 'ExclusiveLock', 'AccessExclusiveLock')"
+                + " AND a.backend_xid IS NOT NULL ORDER BY a.xact_start LIMIT 1";
         try (Connection connection = pool.getConnection(); PreparedStatement ps = connection.prepareStatement(sql);
              ResultSet rs = ps.executeQuery()) {
-            rs.next();
-            return rs.getLong(1);
+            if (!rs.next()) {
+                return Optional.empty();
+            }
+            return Optional.of(new HoldUp(rs.getInt(1), Long.parseLong(rs.getString(2)), Duration.ofMillis(rs.getLong(3)),
+                    String.valueOf(rs.getString(4)), String.valueOf(rs.getString(5)), String.valueOf(rs.getString(6)),
+                    String.valueOf(rs.getString(7))));
         } catch (SQLException e) {
-            throw SqlFailures.readFailed(what, e);
+            throw SqlFailures.readFailed("looking for what holds the global log back", e);
+        }
+    }
+
+    /**
+     * A running transaction that holds the global log back.
+     *
+     * @param pid             its backend's process id (pg_terminate_backend takes it)
+     * @param transactionId   its transaction id (32 bits, as pg_stat_activity shows it)
+     * @param age             how long its transaction has been open
+     * @param state           the backend's state, e.g. "idle in transaction"
+     * @param applicationName who it is, as it told the server
+     * @param query           its latest statement, cut at 200 characters
+     * @param user            the database user
+     */
+    public record HoldUp(int pid, long transactionId, Duration age, String state, String applicationName, String query,
+                         String user) {
+
+        /** A sentence for logs and health checks. */
+        public String describe() {
+            return "backend pid " + pid + " (transaction " + transactionId + ", user " + user + ", application '" + applicationName
+                    + "', " + state + ", open for " + age.toMillis() + " ms, last statement: " + query + ")";
         }
     }
 }

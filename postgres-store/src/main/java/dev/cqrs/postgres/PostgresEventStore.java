@@ -4,6 +4,7 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.cqrs.core.EventStore;
 import dev.cqrs.core.EventStoreException;
+import dev.cqrs.core.Redaction;
 import dev.cqrs.core.SnapshotStore;
 import dev.cqrs.core.StreamId;
 import dev.cqrs.core.dcb.DcbEventStore;
@@ -56,6 +57,9 @@ public final class PostgresEventStore implements AutoCloseable {
     private final Appender appender;
     private final ConditionalAppender conditionalAppender;
     private final GlobalLog globalLog;
+    private final int maxPayloadBytes;
+    private final StoreIdentity identity;
+    private final java.util.Set<String> aggregateTypesInUse = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private PostgresEventStore(Builder b) {
         this.schema = b.schema;
@@ -81,18 +85,21 @@ public final class PostgresEventStore implements AutoCloseable {
         try {
             this.pool = new HikariDataSource(config);
         } catch (RuntimeException e) {
-            throw new EventStoreException("cannot connect to PostgreSQL at " + b.jdbcUrl + " as " + b.user + ": "
-                    + rootMessage(e), e);
+            // The cause is not kept: its message (HikariCP's, the driver's) may quote the URL and its password.
+            throw Redaction.scrubbed("cannot connect to PostgreSQL at " + Redaction.url(b.jdbcUrl) + " as " + b.user + ": "
+                    + rootMessage(e), e, b.jdbcUrl);
         }
         try {
             if (b.migrate) {
                 migrate();
             }
             checkPositionsFitTheServer();
+            this.identity = readIdentity();
         } catch (RuntimeException e) {
             pool.close();
             throw e;
         }
+        this.maxPayloadBytes = b.maxPayloadBytes;
         this.appender = new Appender(pool, schema, b.notifyOnAppend ? Optional.of(channel) : Optional.empty(),
                 b.maxPayloadBytes);
         this.conditionalAppender = new ConditionalAppender(pool, schema, appender);
@@ -106,6 +113,7 @@ public final class PostgresEventStore implements AutoCloseable {
 
     /** The event streams of one aggregate type, encoded with {@code codec}. */
     public <E> EventStore<E> events(String aggregateType, EventCodec<E> codec) {
+        refuseTopicNameCollision(aggregateType);
         return new PostgresStreamStore<>(aggregateType, codec, pool, appender, conditionalAppender, schema);
     }
 
@@ -116,7 +124,29 @@ public final class PostgresEventStore implements AutoCloseable {
      * stored with it through either view.
      */
     public <E> DcbEventStore<E> dcb(String aggregateType, EventCodec<E> codec) {
+        refuseTopicNameCollision(aggregateType);
         return new PostgresDcbStore<>(aggregateType, codec, pool, schema, conditionalAppender, appender);
+    }
+
+    /**
+     * Kafka treats '.' and '_' in topic names as the same (they collide in its metric names), so two aggregate
+     * types that differ only there would have topics that cannot both exist: the second could never be
+     * published. Refused here, where the type is first used, not found out by the relay.
+     */
+    private void refuseTopicNameCollision(String aggregateType) {
+        String normalized = aggregateType.replace('.', '_');
+        List<String> known = new ArrayList<>(aggregateTypesInUse);
+        if (!known.contains(aggregateType)) {
+            known.addAll(aggregateTypes());
+        }
+        for (String other : known) {
+            if (!other.equals(aggregateType) && other.replace('.', '_').equals(normalized)) {
+                throw new IllegalArgumentException("aggregate type '" + aggregateType + "' collides with aggregate type '" + other
+                        + "' of this store: Kafka treats '.' and '_' in topic names as the same, so their topics cannot both"
+                        + " exist. Name one of them differently");
+            }
+        }
+        aggregateTypesInUse.add(aggregateType);
     }
 
     /** The snapshots of one aggregate type, for states of {@code stateSchemaVersion}. */
@@ -169,6 +199,26 @@ public final class PostgresEventStore implements AutoCloseable {
         }
     }
 
+    /**
+     * The aggregate types that have events in the store, in name order (one index probe per type, however
+     * many events there are).
+     */
+    public List<String> aggregateTypes() {
+        String sql = "WITH RECURSIVE t AS (SELECT min(aggregate_type) AS type FROM " + schema + ".events WHERE sequence = 1"
+                + " UNION ALL SELECT (SELECT min(aggregate_type) FROM " + schema + ".events WHERE sequence = 1 AND aggregate_type > t.type)"
+                + " FROM t WHERE t.type IS NOT NULL) SELECT type FROM t WHERE type IS NOT NULL";
+        try (Connection connection = pool.getConnection(); PreparedStatement ps = connection.prepareStatement(sql);
+             ResultSet rs = ps.executeQuery()) {
+            List<String> types = new ArrayList<>();
+            while (rs.next()) {
+                types.add(rs.getString(1));
+            }
+            return types;
+        } catch (SQLException e) {
+            throw SqlFailures.readFailed("listing the aggregate types of the store", e);
+        }
+    }
+
     /** Whether the database answers now: for readiness checks. */
     public boolean isAvailable() {
         try (Connection connection = pool.getConnection()) {
@@ -178,6 +228,16 @@ public final class PostgresEventStore implements AutoCloseable {
         }
     }
 
+    /**
+     * The largest Kafka record an event of this store can make, in bytes: its payload (at most the payload
+     * limit), its metadata (at most {@value Appender#MAX_METADATA_BYTES} bytes of headers and initiatedBy), and
+     * room for the ids, types and fixed headers of the record format and Kafka's record overhead. The relay
+     * sets its producer's and its topics' limits from it, so that whatever the store accepts, Kafka accepts.
+     */
+    public int maxRecordBytes() {
+        return maxPayloadBytes + Appender.MAX_METADATA_BYTES + 32 * 1024;
+    }
+
     /** The store's connection pool, for components that share its database (e.g. the relay's lock). */
     public DataSource dataSource() {
         return pool;
@@ -185,6 +245,50 @@ public final class PostgresEventStore implements AutoCloseable {
 
     public String schema() {
         return schema;
+    }
+
+    /** Who this store is: its id, database and schema (see {@link StoreIdentity}). */
+    public StoreIdentity identity() {
+        return identity;
+    }
+
+    /**
+     * The event at {@code position}, if the store has one: its id, stream and sequence. The relay checks with
+     * it that the event its checkpoint names is still here.
+     */
+    public Optional<LoggedEvent> eventAt(long position) {
+        String sql = "SELECT event_id, aggregate_type, aggregate_id, sequence FROM " + schema + ".events WHERE global_position = ?";
+        try (Connection connection = pool.getConnection(); PreparedStatement ps = connection.prepareStatement(sql)) {
+            ps.setLong(1, position);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return Optional.empty();
+                }
+                return Optional.of(new LoggedEvent(position, rs.getObject(1, java.util.UUID.class),
+                        StreamId.of(rs.getString(2), rs.getString(3)), rs.getLong(4)));
+            }
+        } catch (SQLException e) {
+            throw SqlFailures.readFailed("reading the event at position " + position, e);
+        }
+    }
+
+    /** An event's place in the global log and in its stream. */
+    public record LoggedEvent(long position, java.util.UUID eventId, StreamId stream, long sequence) {
+    }
+
+    private StoreIdentity readIdentity() {
+        String sql = "SELECT store_id, current_database() FROM " + schema + ".store_identity";
+        try (Connection connection = pool.getConnection(); PreparedStatement ps = connection.prepareStatement(sql);
+             ResultSet rs = ps.executeQuery()) {
+            if (!rs.next()) {
+                throw new EventStoreException("the event store in schema " + schema + " has no identity row (table "
+                        + schema + ".store_identity is empty); it was damaged: restore it, or insert a new id with"
+                        + " INSERT INTO " + schema + ".store_identity (store_id) VALUES (gen_random_uuid())");
+            }
+            return new StoreIdentity(rs.getObject(1, java.util.UUID.class), rs.getString(2), schema);
+        } catch (SQLException e) {
+            throw SqlFailures.readFailed("reading the identity of the event store in schema " + schema, e);
+        }
     }
 
     private void migrate() {
@@ -197,8 +301,12 @@ public final class PostgresEventStore implements AutoCloseable {
                 .locations("classpath:dev/cqrs/postgres/migration")
                 .load()
                 .migrate();
-        log.info("Event store schema {} is at version {} ({} migration(s) applied)", schema,
-                result.targetSchemaVersion, result.migrationsExecuted);
+        if (result.migrationsExecuted > 0) {
+            log.info("Event store schema {}: {} migration(s) applied, now at version {}", schema, result.migrationsExecuted,
+                    result.targetSchemaVersion);
+        } else {
+            log.debug("Event store schema {} is up to date", schema);
+        }
     }
 
     /**

@@ -65,7 +65,7 @@ class ConditionalAppendTest {
 
     /** Begins an append of {@code event} on a connection of its own and leaves its transaction open. */
     private AppendResult holdOpen(Connection connection, String id, TaggedContractEvent event,
-                                  Optional<AppendCondition> condition) throws SQLException {
+                                  Optional<AppendCondition> condition) throws SQLException, Appender.ConflictFound {
         connection.setAutoCommit(false);
         StreamId stream = StreamId.of(type, id);
         List<EncodedEvent> events = List.of(encoded(event));

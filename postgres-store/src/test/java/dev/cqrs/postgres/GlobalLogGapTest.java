@@ -103,7 +103,7 @@ class GlobalLogGapTest {
                             committed.add(new Committed(keys, insertStart, System.nanoTime()));
                             committedEvents.addAndGet(keys.size());
                         }
-                    } catch (SQLException e) {
+                    } catch (SQLException | Appender.ConflictFound e) {
                         connection.rollback(); // lost a race on a hot stream's sequence: try again
                     }
                 }

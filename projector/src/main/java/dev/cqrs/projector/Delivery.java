@@ -88,6 +88,23 @@ final class Delivery {
         }
     }
 
+    /** The record as a dead letter of a PostgreSQL projection: why it failed, and the record as it was. */
+    ReadModelWriter.Failure failure(Stage stage, Throwable error) {
+        java.util.List<String> names = new java.util.ArrayList<>();
+        java.util.List<byte[]> values = new java.util.ArrayList<>();
+        for (org.apache.kafka.common.header.Header header : record.headers()) {
+            names.add(header.key());
+            values.add(header.value() == null ? new byte[0] : header.value());
+        }
+        Optional<java.util.UUID> eventId;
+        try {
+            eventId = Optional.of(raw().metadata().eventId());
+        } catch (RuntimeException unreadable) {
+            eventId = Optional.empty();
+        }
+        return new ReadModelWriter.Failure(stage, describe(error), eventId, record.key(), record.value(), names, values, Instant.now());
+    }
+
     /** Sends the record, unchanged, to the dead-letter sink with why it failed in its headers. */
     void deadLetter(ProcessorContext<String, byte[]> context, String consumer, Stage stage, Throwable error) {
         RecordHeaders headers = new RecordHeaders(record.headers().toArray());

@@ -3,10 +3,7 @@ package dev.cqrs.projector;
 import dev.cqrs.core.codec.EncodedEvent;
 import dev.cqrs.core.reaction.ReactionEvent;
 import java.nio.charset.StandardCharsets;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -58,8 +55,13 @@ public final class Projector implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(Projector.class);
     private static final Duration HOUSEKEEPING = Duration.ofMillis(250);
-    /** A rebuilt generation takes over once it is at most this many records behind the serving one. */
-    private static final long SWITCH_SLACK = 10;
+    /**
+     * A rebuilt generation tries to take over once it is at most this many records behind the serving one;
+     * it takes over only when it has applied everything the serving one has (see ReadModelDatabase.activate).
+     */
+    private static final long SWITCH_SLACK = 100;
+    /** How long a switch may hold the serving generation's writes while the new one catches up. */
+    private static final Duration SWITCH_PATIENCE = Duration.ofSeconds(2);
 
     private final ProjectorConfig config;
     private final Map<String, PostgresProjection<?>> projections;
@@ -71,6 +73,7 @@ public final class Projector implements AutoCloseable {
     private final Map<String, Running> running = new ConcurrentHashMap<>();
     private final Map<String, RebuildProgress> rebuilds = new ConcurrentHashMap<>();
     private final Map<String, long[]> rebuildRates = new ConcurrentHashMap<>();
+    private final Map<String, ReactionProgress> reactionProgress = new ConcurrentHashMap<>();
     private final Thread housekeeping;
     private volatile boolean closed;
 
@@ -130,6 +133,7 @@ public final class Projector implements AutoCloseable {
     // ---- running the applications ----
 
     private <E> void startPostgres(PostgresProjection<E> projection, int generation) {
+        database.orElseThrow().ensureDeadLetters(projection.name(), generation);
         String applicationId = applicationId(config.prefix(), projection.name(), generation);
         String storeName = ReadModelStore.storeName(projection.name(), generation);
         ProjectionMetrics metrics = new ProjectionMetrics();
@@ -138,7 +142,7 @@ public final class Projector implements AutoCloseable {
         topology.addProcessor("project", () -> new ReadModelProcessor<>(projection, storeName,
                 config.getInt(ProjectorConfig.HANDLER_ATTEMPTS), config.flushInterval(), metrics), "events");
         topology.addStateStore(new ReadModelStore.Builder(projection.name(), generation, database.orElseThrow(),
-                config.getInt(ProjectorConfig.BATCH_MAX_EVENTS)), "project");
+                config.getInt(ProjectorConfig.BATCH_MAX_EVENTS), metrics), "project");
         launch(projection.name(), generation, applicationId, projection.topics(), topology, "project", metrics);
     }
 
@@ -259,8 +263,7 @@ public final class Projector implements AutoCloseable {
         Optional<Integer> active = generations.stream().filter(g -> g.state() == ReadModelDatabase.GenerationState.ACTIVE)
                 .map(ReadModelDatabase.Generation::number).findFirst();
         long activeBehind = active.map(g -> kafka.lag(applicationId(config.prefix(), projection.name(), g), partitions)).orElse(0L);
-        if (behind <= activeBehind + SWITCH_SLACK) {
-            database.orElseThrow().activate(projection, generation);
+        if (behind <= activeBehind + SWITCH_SLACK && database.orElseThrow().activate(projection, generation, active, SWITCH_PATIENCE)) {
             rebuilds.put(projection.name(), new RebuildProgress(projection.name(), generation, true, done, total, rate,
                     Optional.of(Duration.ZERO)));
             active.ifPresent(g -> stop(applicationId(config.prefix(), projection.name(), g)));
@@ -304,6 +307,29 @@ public final class Projector implements AutoCloseable {
         return readYourWrites.orElseThrow(() -> new IllegalStateException("no read-model database is configured"));
     }
 
+    /**
+     * Waits until a reactor has reacted to every event up to {@code position} (or {@code timeout} passes), and
+     * says how it ended: {@code REACHED}, {@code DEAD_LETTERED} (the reaction to the append at {@code position}
+     * failed and the event went to the reactor's dead-letter topic) or {@code TIMED_OUT}. The reactor must
+     * run in this projector.
+     */
+    public ReadYourWrites.Outcome awaitReaction(String reactor, long position, Duration timeout) {
+        if (!reactors.containsKey(reactor)) {
+            throw new IllegalArgumentException("no reactor named '" + reactor + "' runs in this projector");
+        }
+        ReactionProgress progress = reactionProgress.computeIfAbsent(reactor, name -> {
+            Running found = serving(name);
+            return new ReactionProgress(kafka, config.bootstrapServers(), found.applicationId(), found.topics().getFirst(),
+                    found.deadLetterTopic());
+        });
+        try {
+            return progress.await(position, timeout);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return ReadYourWrites.Outcome.TIMED_OUT;
+        }
+    }
+
     /** The status of a projection (its serving generation) or a reactor. */
     public ProjectionStatus status(String name) {
         Optional<Integer> active = projections.containsKey(name) ? database.orElseThrow().activeGeneration(name) : Optional.of(0);
@@ -314,12 +340,17 @@ public final class Projector implements AutoCloseable {
         long lag = kafka.lag(found.applicationId(), kafka.partitionsOf(found.topics()));
         return new ProjectionStatus(name, found.generation(), found.streams().state().name(), found.metrics().processed(),
                 found.metrics().deadLetteredCount(), found.metrics().lastPosition(), lag,
-                Optional.ofNullable(found.metrics().lastProcessedAt()));
+                Optional.ofNullable(found.metrics().lastProcessedAt()), found.metrics().skipped());
     }
 
     /** Events processed in this process by everything running under {@code name} (cheap: no Kafka or database call). */
     long processedHere(String name) {
         return running.values().stream().filter(r -> r.name().equals(name)).mapToLong(r -> r.metrics().processed()).sum();
+    }
+
+    /** Records this process found already applied and left alone, for everything running under {@code name}. */
+    long skippedHere(String name) {
+        return running.values().stream().filter(r -> r.name().equals(name)).mapToLong(r -> r.metrics().skipped()).sum();
     }
 
     /** The names of everything this projector runs. */
@@ -345,9 +376,16 @@ public final class Projector implements AutoCloseable {
 
     // ---- dead letters ----
 
-    /** The dead letters of a projection's serving generation, or of a state projection or reactor, oldest first. */
+    /**
+     * The dead letters of a PostgreSQL projection's serving generation that were not replayed yet (read from
+     * PostgreSQL, where they are written with the positions that pass them), or of a state projection or
+     * reactor (read from its dead-letter topic), oldest first.
+     */
     public List<DeadLetter> deadLetters(String name) {
         Running found = serving(name);
+        if (projections.containsKey(name)) {
+            return database.orElseThrow().deadLetters(name, found.generation());
+        }
         Map<String, Object> settings = Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers(),
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
@@ -378,10 +416,10 @@ public final class Projector implements AutoCloseable {
      * @return how many were applied now
      */
     public int replayDeadLetters(String name) {
-        List<DeadLetter> letters = deadLetters(name);
         if (projections.containsKey(name)) {
-            return replayIntoReadModel(postgresProjection(name), serving(name).generation(), letters);
+            return replayIntoReadModel(postgresProjection(name), serving(name).generation());
         }
+        List<DeadLetter> letters = deadLetters(name);
         Reactor<?> reactor = reactors.get(name);
         if (reactor != null && reactor.reaction().isPresent()) {
             return replayReaction(reactor, letters);
@@ -389,48 +427,33 @@ public final class Projector implements AutoCloseable {
         throw new UnsupportedOperationException(name + ": only PostgreSQL projections and command reactors replay dead letters");
     }
 
-    private <E> int replayIntoReadModel(PostgresProjection<E> projection, int generation, List<DeadLetter> letters) {
-        String schema = ReadModelDatabase.schemaOf(projection.name(), generation);
+    private <E> int replayIntoReadModel(PostgresProjection<E> projection, int generation) {
+        ReadModelWriter writer = new ReadModelWriter(database.orElseThrow(), projection.name(), generation);
         int applied = 0;
-        for (DeadLetter letter : letters) {
+        for (DeadLetter letter : database.orElseThrow().deadLetters(projection.name(), generation)) {
             if (letter.event().isEmpty()) {
                 continue;
             }
             var raw = letter.event().get();
-            try (Connection c = database.orElseThrow().pool().getConnection()) {
-                c.setAutoCommit(false);
-                try (Statement s = c.createStatement()) {
-                    s.execute("CREATE TABLE IF NOT EXISTS " + schema + ".cqrs_replayed_dead_letters (event_id uuid PRIMARY KEY)");
-                    s.execute("SET LOCAL search_path TO " + schema + ", public");
-                    E event = projection.codec().decode(new EncodedEvent(raw.eventType(), raw.contentType(), raw.payload()));
-                    SqlBatch sql = new SqlBatch();
-                    projection.apply(new ProjectionEvent<>(raw.globalPosition(), raw.stream(), raw.sequence(), event, raw.metadata(),
-                            raw.tags()), sql);
-                    try (PreparedStatement mark = c.prepareStatement("INSERT INTO cqrs_replayed_dead_letters (event_id) VALUES (?)"
-                            + " ON CONFLICT DO NOTHING")) {
-                        mark.setObject(1, raw.metadata().eventId());
-                        if (mark.executeUpdate() == 0) {
-                            c.rollback();
-                            continue;
-                        }
-                    }
-                    for (SqlBatch.Statement statement : sql.statements) {
-                        try (PreparedStatement ps = c.prepareStatement(statement.sql())) {
-                            for (int i = 0; i < statement.parameters().length; i++) {
-                                ps.setObject(i + 1, statement.parameters()[i]);
-                            }
-                            ps.execute();
-                        }
-                    }
-                    s.execute("SELECT pg_notify('" + ReadModelDatabase.CHANNEL + "', '" + projection.name() + "')");
-                    c.commit();
+            try {
+                E event = projection.codec().decode(new EncodedEvent(raw.eventType(), raw.contentType(), raw.payload()));
+                SqlBatch sql = new SqlBatch();
+                projection.apply(new ProjectionEvent<>(raw.globalPosition(), raw.stream(), raw.sequence(), event, raw.metadata(),
+                        raw.tags()), sql);
+                String source = letter.source();
+                int at = source.lastIndexOf('@');
+                int dash = source.lastIndexOf('-', at);
+                TopicPartition partition = new TopicPartition(source.substring(0, dash), Integer.parseInt(source.substring(dash + 1, at)));
+                if (writer.replay(partition, letter.offset(), sql.statements)) {
                     applied++;
-                } catch (Exception e) {
-                    c.rollback();
-                    log.warn("Projection {}: dead letter {} still fails: {}", projection.name(), letter.source(), e.toString());
                 }
             } catch (SQLException e) {
-                throw new IllegalStateException("cannot reach the read-model database: " + e.getMessage(), e);
+                if (ReadModelStore.isUnavailable(e)) {
+                    throw new IllegalStateException("cannot reach the read-model database: " + e.getMessage(), e);
+                }
+                log.warn("Projection {}: dead letter {} still fails: {}", projection.name(), letter.source(), e.toString());
+            } catch (Exception e) {
+                log.warn("Projection {}: dead letter {} still fails: {}", projection.name(), letter.source(), e.toString());
             }
         }
         return applied;
@@ -495,6 +518,7 @@ public final class Projector implements AutoCloseable {
             }
         }
         readYourWrites.ifPresent(ReadYourWrites::close);
+        reactionProgress.values().forEach(ReactionProgress::close);
         kafka.close();
         database.ifPresent(ReadModelDatabase::close);
     }

@@ -2,16 +2,19 @@ package dev.cqrs.projector;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import dev.cqrs.core.Redaction;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.UnaryOperator;
 import javax.sql.DataSource;
 import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
@@ -26,6 +29,8 @@ final class ReadModelDatabase implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ReadModelDatabase.class);
     /** The channel on which a flush announces that a projection moved on. */
     static final String CHANNEL = "cqrs_projected";
+    /** The table, in each generation's schema, of the records that generation set aside. */
+    static final String DEAD_LETTERS = "cqrs_dead_letters";
 
     enum GenerationState { BUILDING, ACTIVE, RETIRED }
 
@@ -37,6 +42,8 @@ final class ReadModelDatabase implements AutoCloseable {
     }
 
     private final HikariDataSource pool;
+    /** What writes and reads go through: the pool, or (in fault tests) a decorator of it. */
+    private final DataSource dataSource;
     private final String readSchema;
     private final String registry;
     private final String url;
@@ -44,6 +51,12 @@ final class ReadModelDatabase implements AutoCloseable {
     private final String password;
 
     ReadModelDatabase(String url, String user, String password, String readSchema, String registrySchema, int poolSize) {
+        this(url, user, password, readSchema, registrySchema, poolSize, UnaryOperator.identity());
+    }
+
+    /** For fault tests: connections come from {@code decorate} applied to the pool. */
+    ReadModelDatabase(String url, String user, String password, String readSchema, String registrySchema, int poolSize,
+                      UnaryOperator<DataSource> decorate) {
         HikariConfig config = new HikariConfig();
         config.setJdbcUrl(url);
         config.setUsername(user);
@@ -56,7 +69,12 @@ final class ReadModelDatabase implements AutoCloseable {
         // No reWriteBatchedInserts: it folds a batch into one multi-row INSERT, and an upsert that meets the
         // same key twice in one statement fails ("ON CONFLICT DO UPDATE command cannot affect row a second time").
         config.addDataSourceProperty("ApplicationName", "cqrs-projector");
-        this.pool = new HikariDataSource(config);
+        try {
+            this.pool = new HikariDataSource(config);
+        } catch (RuntimeException e) {
+            throw Redaction.scrubbed("cannot connect to the read-model database at " + Redaction.url(url) + " as " + user, e, url);
+        }
+        this.dataSource = decorate.apply(pool);
         this.readSchema = readSchema;
         this.registry = registrySchema;
         this.url = url;
@@ -70,12 +88,12 @@ final class ReadModelDatabase implements AutoCloseable {
                     + " PRIMARY KEY (projection, generation))");
         } catch (SQLException e) {
             pool.close();
-            throw new IllegalStateException("cannot prepare the read-model database at " + url + ": " + e.getMessage(), e);
+            throw Redaction.scrubbed("cannot prepare the read-model database at " + Redaction.url(url), e, url);
         }
     }
 
     DataSource pool() {
-        return pool;
+        return dataSource;
     }
 
     /** A connection outside the pool, for LISTEN. */
@@ -136,6 +154,7 @@ final class ReadModelDatabase implements AutoCloseable {
                 s.execute(projection.schemaScript());
                 s.execute("CREATE TABLE " + schema + ".cqrs_positions (topic text NOT NULL, partition int NOT NULL,"
                         + " position bigint NOT NULL, \"offset\" bigint NOT NULL, PRIMARY KEY (topic, partition))");
+                createDeadLetters(s, schema);
                 try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + registry + ".generations (projection, generation,"
                         + " state, activated_at) VALUES (?, ?, ?, CASE WHEN ? THEN now() END)")) {
                     ps.setString(1, projection.name());
@@ -161,12 +180,28 @@ final class ReadModelDatabase implements AutoCloseable {
         }
     }
 
-    /** Switches readers to {@code generation}, in one transaction: views, and the states of the generations. */
-    void activate(PostgresProjection<?> projection, int generation) {
+    /**
+     * Switches readers to {@code generation}, in one transaction (views, and the states of the generations),
+     * but only once it has applied, on every partition, at least what the serving generation has: a reader
+     * that saw the serving generation reach a position must see the new one have it too, or its next read
+     * would go backwards. The serving generation's writes are held (its positions table locked in SHARE
+     * mode) while the new one catches up to where it stopped, for at most {@code patience}.
+     *
+     * @return whether the switch happened; if not, try again later
+     */
+    boolean activate(PostgresProjection<?> projection, int generation, Optional<Integer> serving, Duration patience) {
         try (Connection c = pool.getConnection()) {
             c.setAutoCommit(false);
             try (Statement s = c.createStatement()) {
                 lockProjection(c, projection.name());
+                if (serving.isPresent()) {
+                    s.execute("SET LOCAL lock_timeout = '" + patience.toMillis() + "ms'");
+                    s.execute("LOCK TABLE " + schemaOf(projection.name(), serving.get()) + ".cqrs_positions IN SHARE MODE");
+                    if (!caughtUp(c, projection.name(), generation, serving.get(), patience)) {
+                        c.rollback();
+                        return false;
+                    }
+                }
                 pointViews(s, projection, schemaOf(projection.name(), generation));
                 try (PreparedStatement ps = c.prepareStatement("UPDATE " + registry + ".generations SET state = CASE"
                         + " WHEN generation = ? THEN 'ACTIVE' WHEN state = 'ACTIVE' THEN 'RETIRED' ELSE state END,"
@@ -180,14 +215,75 @@ final class ReadModelDatabase implements AutoCloseable {
                 s.execute("SELECT pg_notify('" + CHANNEL + "', '" + projection.name() + "')");
                 c.commit();
                 log.info("Projection {}: generation {} is now active", projection.name(), generation);
+                return true;
             } catch (SQLException e) {
                 c.rollback();
+                if ("55P03".equals(e.getSQLState())) {
+                    return false; // the serving generation's writers held its positions longer than our patience
+                }
                 throw e;
             }
         } catch (SQLException e) {
             throw new IllegalStateException("cannot activate generation " + generation + " of " + projection.name()
                     + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Whether {@code generation} has applied, on every partition, at least the position {@code serving} has,
+     * waiting for it up to {@code patience} (its writes go on; each read in this transaction sees them).
+     */
+    private boolean caughtUp(Connection c, String projection, int generation, int serving, Duration patience)
+            throws SQLException {
+        String sql = "SELECT count(*) FROM " + schemaOf(projection, serving) + ".cqrs_positions s LEFT JOIN "
+                + schemaOf(projection, generation) + ".cqrs_positions g USING (topic, partition)"
+                + " WHERE s.position > coalesce(g.position, 0)";
+        long deadline = System.nanoTime() + patience.toNanos();
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            while (true) {
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    if (rs.getLong(1) == 0) {
+                        return true;
+                    }
+                }
+                if (System.nanoTime() > deadline) {
+                    return false;
+                }
+                try {
+                    Thread.sleep(10);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+            }
+        }
+    }
+
+    /**
+     * Creates the dead-letter table of a generation made before it existed (an upgrade); new generations get
+     * it when they are created.
+     */
+    void ensureDeadLetters(String projection, int generation) {
+        try (Connection c = pool.getConnection(); Statement s = c.createStatement()) {
+            createDeadLetters(s, schemaOf(projection, generation));
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot prepare the dead-letter table of projection " + projection
+                    + " generation " + generation + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The records a generation set aside, written in the same transaction as the positions that pass them
+     * (so one can never be lost between PostgreSQL and Kafka). The global position is 0 for a record whose
+     * headers could not be read.
+     */
+    private static void createDeadLetters(Statement s, String schema) throws SQLException {
+        s.execute("CREATE TABLE IF NOT EXISTS " + schema + "." + DEAD_LETTERS + " (topic text NOT NULL, partition int NOT NULL,"
+                + " \"offset\" bigint NOT NULL, position bigint NOT NULL, event_id uuid, stage text NOT NULL, error text NOT NULL,"
+                + " record_key text, record_value bytea, header_names text[] NOT NULL, header_values bytea[] NOT NULL,"
+                + " failed_at timestamptz NOT NULL, replayed_at timestamptz, PRIMARY KEY (topic, partition, \"offset\"))");
+        s.execute("CREATE INDEX IF NOT EXISTS " + DEAD_LETTERS + "_position ON " + schema + "." + DEAD_LETTERS + " (position)");
     }
 
     private void pointViews(Statement s, PostgresProjection<?> projection, String schema) throws SQLException {
@@ -215,6 +311,61 @@ final class ReadModelDatabase implements AutoCloseable {
             return applied;
         } catch (SQLException e) {
             throw new IllegalStateException("cannot read the positions of projection " + projection + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The dead letters of a generation not replayed yet, oldest first, as {@link DeadLetter}s whose
+     * {@code offset} is the record's offset in its source partition.
+     */
+    List<DeadLetter> deadLetters(String projection, int generation) {
+        String sql = "SELECT topic, partition, \"offset\", stage, error, failed_at, record_key, record_value, header_names,"
+                + " header_values FROM " + schemaOf(projection, generation) + "." + DEAD_LETTERS
+                + " WHERE replayed_at IS NULL ORDER BY failed_at, topic, partition, \"offset\"";
+        try (Connection c = pool.getConnection(); PreparedStatement ps = c.prepareStatement(sql); ResultSet rs = ps.executeQuery()) {
+            List<DeadLetter> letters = new ArrayList<>();
+            while (rs.next()) {
+                String source = rs.getString(1) + "-" + rs.getInt(2) + "@" + rs.getLong(3);
+                org.apache.kafka.common.header.internals.RecordHeaders headers = new org.apache.kafka.common.header.internals.RecordHeaders();
+                String[] names = (String[]) rs.getArray(9).getArray();
+                Object[] values = (Object[]) rs.getArray(10).getArray();
+                for (int i = 0; i < names.length; i++) {
+                    headers.add(names[i], (byte[]) values[i]);
+                }
+                String key = rs.getString(7);
+                byte[] value = rs.getBytes(8);
+                Optional<dev.cqrs.core.RawEvent> event;
+                try {
+                    event = Optional.of(dev.cqrs.codec.kafka.EventRecords.fromParts(key, value, headers, source));
+                } catch (RuntimeException unreadable) {
+                    event = Optional.empty();
+                }
+                letters.add(new DeadLetter(rs.getLong(3), source, rs.getString(4), rs.getString(5),
+                        rs.getTimestamp(6).toInstant().toString(), event, key, value == null ? new byte[0] : value));
+            }
+            return letters;
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read the dead letters of projection " + projection + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Whether the append at {@code position} was set aside: a dead letter of the generation belongs to the
+     * same transaction (one append's events share their position's upper 48 bits).
+     */
+    boolean isDeadLettered(String projection, int generation, long position) {
+        String sql = "SELECT EXISTS (SELECT 1 FROM " + schemaOf(projection, generation) + "." + DEAD_LETTERS
+                + " WHERE position >= ? AND position < ?)";
+        long transaction = position >>> 16;
+        try (Connection c = pool.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setLong(1, transaction << 16);
+            ps.setLong(2, (transaction + 1) << 16);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getBoolean(1);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read the dead letters of projection " + projection + ": " + e.getMessage(), e);
         }
     }
 

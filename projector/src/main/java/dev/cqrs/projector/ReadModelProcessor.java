@@ -1,6 +1,5 @@
 package dev.cqrs.projector;
 
-import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -12,8 +11,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs a PostgreSQL projection's handlers: decodes each record, lets its handler write statements, and
- * hands them to the {@link ReadModelStore}. A record that cannot be decoded, or whose handler keeps
- * throwing, goes to the dead-letter topic; its position still counts as applied, so the projection goes on.
+ * hands them to the {@link ReadModelStore}. A record that cannot be decoded, whose handler keeps throwing,
+ * or whose statements fail on their own, goes to the dead letters: recorded in PostgreSQL with its
+ * partition's position (so it is never lost between PostgreSQL and Kafka), and copied to the dead-letter
+ * topic. Its position counts as applied, so the projection goes on.
  */
 final class ReadModelProcessor<E> implements Processor<String, byte[], String, byte[]> {
 
@@ -67,14 +68,11 @@ final class ReadModelProcessor<E> implements Processor<String, byte[], String, b
                 log.debug("Projection {}: handler failed on {} (attempt {} of {})", projection.name(), delivery.where(), attempt, attempts, e);
             }
         }
-        ReadModelStore.Pending pending = new ReadModelStore.Pending(delivery.partition, delivery.offset,
+        ReadModelWriter.Pending pending = new ReadModelWriter.Pending(delivery.partition, delivery.offset,
                 event.globalPosition(), List.copyOf(sql.statements));
         if (store.isSuspect(delivery.partition, delivery.offset)) {
-            try {
-                store.applyAlone(pending);
-            } catch (SQLException e) {
-                deadLetter(delivery, Delivery.Stage.SQL, e);
-            }
+            store.applyAlone(pending, e -> delivery.failure(Delivery.Stage.SQL, e))
+                    .ifPresent(e -> copyToDeadLetterTopic(delivery, Delivery.Stage.SQL, e));
             store.clearSuspect(delivery.partition, delivery.offset);
         } else {
             store.add(pending);
@@ -82,13 +80,21 @@ final class ReadModelProcessor<E> implements Processor<String, byte[], String, b
         metrics.processed(event.globalPosition());
     }
 
+    /** Sets the record aside: its dead letter is written with the next flush, with its partition's position. */
     private void deadLetter(Delivery delivery, Delivery.Stage stage, Throwable error) {
-        log.warn("Projection {}: {} goes to the dead-letter topic ({} failed: {})", projection.name(), delivery.where(), stage, error.toString());
+        store.add(new ReadModelWriter.Pending(delivery.partition, delivery.offset, delivery.positionOrZero(), List.of())
+                .asDeadLetter(delivery.failure(stage, error)));
+        copyToDeadLetterTopic(delivery, stage, error);
+    }
+
+    /**
+     * The dead-letter topic's copy, sent in the task's Kafka transaction: for consumers of the topic. The
+     * dead letters in PostgreSQL are the record of truth ({@link Projector#deadLetters}).
+     */
+    private void copyToDeadLetterTopic(Delivery delivery, Delivery.Stage stage, Throwable error) {
+        log.warn("Projection {}: {} (global position {}) is set aside as a dead letter ({} failed: {})", projection.name(),
+                delivery.where(), delivery.positionOrZero(), stage, error.toString());
         delivery.deadLetter(context, projection.name(), stage, error);
-        long position = delivery.positionOrZero();
-        if (position > 0) {
-            store.add(new ReadModelStore.Pending(delivery.partition, delivery.offset, position, List.of()));
-        }
         metrics.deadLettered();
     }
 }

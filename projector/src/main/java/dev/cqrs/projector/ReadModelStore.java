@@ -1,16 +1,14 @@
 package dev.cqrs.projector;
 
-import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.streams.errors.StreamsException;
 import org.apache.kafka.streams.processor.StateStore;
@@ -22,11 +20,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Buffers a task's read-model changes and writes them to PostgreSQL in one transaction together with
- * each partition's last position: when the buffer is full, every few milliseconds, and always before
- * Kafka Streams commits the task's offsets, so offsets never get ahead of the read model. An event whose
- * position is not above its partition's stored position was applied before (a redelivery after a crash)
- * and is skipped.
+ * Buffers a task's read-model changes and has the {@link ReadModelWriter} write them to PostgreSQL in one
+ * transaction together with each partition's position: when the buffer is full, every few milliseconds,
+ * and always before Kafka Streams commits the task's offsets, so offsets never get ahead of the read
+ * model. The writer skips what its partition's stored position says was applied before (a redelivery
+ * after a crash, a paused projector's late flush, a write tried again whose first commit did happen).
  *
  * <p>"Before Kafka Streams commits" needs care: Kafka Streams (4.4) flushes and commits its state stores
  * only <em>after</em> it has committed the task's offsets (it relies on changelogs, which this store does
@@ -49,41 +47,47 @@ import org.slf4j.LoggerFactory;
  * <p>When a batch fails in PostgreSQL, the transaction is rolled back, the batch's records are marked
  * suspect and the task fails; Kafka Streams aborts its transaction and delivers the records again, and
  * the processor then applies suspect records one at a time, sending any that still fail to the
- * dead-letter topic.
+ * dead letters (written with their position, in PostgreSQL, and copied to the dead-letter topic).
+ *
+ * <p>Flush groups and suspect offsets belong to one generation of one projector ({@link Generation}), never
+ * to the JVM: two projectors in one process keep theirs apart.
  */
 final class ReadModelStore implements StateStore, CachedStateStore<Object, Object> {
 
     private static final Logger log = LoggerFactory.getLogger(ReadModelStore.class);
 
-    /** Records of failed batches, by store, by partition: the highest offset that is suspect. */
-    private static final Map<String, Map<TopicPartition, Long>> SUSPECTS = new ConcurrentHashMap<>();
+    /** What the stores of one generation in one projector share: the writer, the flush groups, the suspects. */
+    static final class Generation {
+        private final ReadModelWriter writer;
+        private final String projection;
+        /** Records of failed batches, by partition: the highest offset that is suspect. */
+        private final Map<TopicPartition, Long> suspects = new ConcurrentHashMap<>();
+        /** The stores that flush together, by the stream thread that feeds them. */
+        private final Map<Long, Set<ReadModelStore>> flushGroups = new ConcurrentHashMap<>();
 
-    /** The stores that flush together: by store name and the stream thread that feeds them. */
-    private static final Map<String, Set<ReadModelStore>> FLUSH_GROUPS = new ConcurrentHashMap<>();
+        private final ProjectionMetrics metrics;
 
-    /** A decoded, handled record waiting to be written. */
-    record Pending(TopicPartition partition, long offset, long position, List<SqlBatch.Statement> statements) {
+        Generation(ReadModelDatabase database, String projection, int generation, ProjectionMetrics metrics) {
+            this.writer = new ReadModelWriter(database, projection, generation);
+            this.projection = projection;
+            this.metrics = metrics;
+        }
     }
 
     private final String name;
+    private final Generation generation;
     private final String projection;
-    private final int generation;
-    private final String schema;
-    private final ReadModelDatabase database;
     private final int maxBatch;
-    private final List<Pending> buffer = new ArrayList<>();
-    private final Map<TopicPartition, ReadModelDatabase.Applied> applied = new HashMap<>();
+    private final List<ReadModelWriter.Pending> buffer = new ArrayList<>();
     private boolean open;
-    /** The key of the flush group this store is in: its name and the thread that last added to it. */
-    private String groupKey;
+    /** The stream thread whose flush group this store is in, or -1. */
+    private long groupThread = -1;
     private Set<ReadModelStore> group = Set.of(this);
 
-    ReadModelStore(String name, String projection, int generation, ReadModelDatabase database, int maxBatch) {
+    ReadModelStore(String name, Generation generation, int maxBatch) {
         this.name = name;
-        this.projection = projection;
         this.generation = generation;
-        this.schema = ReadModelDatabase.schemaOf(projection, generation);
-        this.database = database;
+        this.projection = generation.projection;
         this.maxBatch = maxBatch;
     }
 
@@ -101,14 +105,17 @@ final class ReadModelStore implements StateStore, CachedStateStore<Object, Objec
         context.register(root, (key, value) -> {
             // no changelog: PostgreSQL holds this store's state
         });
-        applied.clear();
-        applied.putAll(database.applied(projection, generation));
+        open();
+    }
+
+    /** Makes the store ready for a task's records: what {@link #init} does once the store is registered. */
+    void open() {
         buffer.clear();
         leaveGroup();
         open = true;
     }
 
-    void add(Pending pending) {
+    void add(ReadModelWriter.Pending pending) {
         joinGroupOfThisThread();
         buffer.add(pending);
         if (buffer.size() >= maxBatch || groupBuffered() >= maxBatch) {
@@ -121,22 +128,22 @@ final class ReadModelStore implements StateStore, CachedStateStore<Object, Objec
      * now: a task may be initialised on another thread than the one that runs it).
      */
     private void joinGroupOfThisThread() {
-        String key = name + "@" + Thread.currentThread().threadId();
-        if (key.equals(groupKey)) {
+        long thread = Thread.currentThread().threadId();
+        if (thread == groupThread) {
             return;
         }
         leaveGroup();
-        groupKey = key;
-        group = FLUSH_GROUPS.computeIfAbsent(key, k -> ConcurrentHashMap.newKeySet());
+        groupThread = thread;
+        group = generation.flushGroups.computeIfAbsent(thread, k -> ConcurrentHashMap.newKeySet());
         group.add(this);
     }
 
     private void leaveGroup() {
-        if (groupKey != null) {
+        if (groupThread >= 0) {
             group.remove(this);
-            FLUSH_GROUPS.computeIfPresent(groupKey, (k, stores) -> stores.isEmpty() ? null : stores);
+            generation.flushGroups.computeIfPresent(groupThread, (k, stores) -> stores.isEmpty() ? null : stores);
         }
-        groupKey = null;
+        groupThread = -1;
         group = Set.of(this);
     }
 
@@ -149,45 +156,51 @@ final class ReadModelStore implements StateStore, CachedStateStore<Object, Objec
     }
 
     boolean isSuspect(TopicPartition partition, long offset) {
-        Map<TopicPartition, Long> suspects = SUSPECTS.get(name);
-        Long upTo = suspects == null ? null : suspects.get(partition);
+        Long upTo = generation.suspects.get(partition);
         return upTo != null && offset <= upTo;
     }
 
     void clearSuspect(TopicPartition partition, long offset) {
-        Map<TopicPartition, Long> suspects = SUSPECTS.get(name);
-        if (suspects != null) {
-            suspects.computeIfPresent(partition, (p, upTo) -> offset >= upTo ? null : upTo);
-        }
+        generation.suspects.computeIfPresent(partition, (p, upTo) -> offset >= upTo ? null : upTo);
     }
 
     /**
-     * Applies one suspect record in a transaction of its own, after flushing what came before it.
+     * Applies one suspect record in a transaction of its own, after flushing what came before it. When its
+     * statements fail, the record goes to the dead letters instead, with its position, in a transaction of
+     * its own: nothing is lost if Kafka's transaction then aborts.
      *
-     * @throws SQLException when its statements fail: it goes to the dead-letter topic, its position is recorded
+     * @param failure the dead letter of the record, given the error of its statements
+     * @return the error of its statements, when it was dead-lettered
      */
-    void applyAlone(Pending pending) throws SQLException {
+    Optional<SQLException> applyAlone(ReadModelWriter.Pending pending, Function<SQLException, ReadModelWriter.Failure> failure) {
         flush();
         try {
-            write(Map.of(this, List.of(pending)));
+            write(List.of(pending));
+            return Optional.empty();
         } catch (SQLException e) {
             if (isUnavailable(e)) {
                 throw unavailable(e);
             }
-            write(Map.of(this, List.of(new Pending(pending.partition(), pending.offset(), pending.position(), List.of()))));
-            throw e;
+            try {
+                write(List.of(pending.asDeadLetter(failure.apply(e))));
+            } catch (SQLException deadLetterFailed) {
+                throw unavailable(deadLetterFailed);
+            }
+            return Optional.of(e);
         }
     }
 
     /**
      * A failure of the database rather than of the statements: the connection broke, the server is
-     * restarting, no connection could be had. Nothing is suspect then; the task fails and the records are
-     * delivered again once the database is back.
+     * restarting, no connection could be had, or the transaction lost a race it may win next time (a
+     * deadlock, a serialization failure). Nothing is suspect then; the task fails and the records are
+     * delivered again.
      */
     static boolean isUnavailable(SQLException e) {
         String state = e.getSQLState();
         return e instanceof java.sql.SQLTransientConnectionException || e instanceof java.sql.SQLNonTransientConnectionException
-                || state == null || state.startsWith("08") || state.startsWith("57P") || state.equals("53300");
+                || state == null || state.startsWith("08") || state.startsWith("57P") || state.equals("53300")
+                || state.equals("40001") || state.equals("40P01") || state.equals("55P03");
     }
 
     private StreamsException unavailable(SQLException e) {
@@ -200,19 +213,22 @@ final class ReadModelStore implements StateStore, CachedStateStore<Object, Objec
      * Writes the buffers of this store and of the others in its flush group, in one transaction. If that
      * fails, this store's buffer is written alone, and only this store's failure is reported (it fails
      * this task): the others keep their buffers, so whether Kafka Streams then redelivers their records
-     * or not, none is lost; their own flushes write them, or fail their own tasks.
+     * or not, none is lost; their own flushes write them, or fail their own tasks. Writing a buffer again
+     * is safe whatever happened to the first attempt: the writer skips what is applied.
      */
     @Override
     public void flush() {
-        Map<ReadModelStore, List<Pending>> batch = new LinkedHashMap<>();
+        Map<ReadModelStore, List<ReadModelWriter.Pending>> batch = new LinkedHashMap<>();
         for (ReadModelStore store : group) { // this store is always in its group
             if (!store.buffer.isEmpty()) {
                 batch.put(store, store.buffer);
             }
         }
         if (batch.size() > 1 || (batch.size() == 1 && !batch.containsKey(this))) {
+            List<ReadModelWriter.Pending> all = new ArrayList<>();
+            batch.values().forEach(all::addAll);
             try {
-                write(batch);
+                write(all);
                 batch.keySet().forEach(store -> store.buffer.clear());
                 return;
             } catch (SQLException e) {
@@ -229,7 +245,7 @@ final class ReadModelStore implements StateStore, CachedStateStore<Object, Objec
             return;
         }
         try {
-            write(Map.of(this, buffer));
+            write(buffer);
             buffer.clear();
         } catch (SQLException e) {
             if (isUnavailable(e)) {
@@ -237,15 +253,28 @@ final class ReadModelStore implements StateStore, CachedStateStore<Object, Objec
                         projection, e.getMessage());
                 throw unavailable(e);
             }
-            Map<TopicPartition, Long> suspects = SUSPECTS.computeIfAbsent(name, n -> new ConcurrentHashMap<>());
-            for (Pending pending : buffer) {
-                suspects.merge(pending.partition(), pending.offset(), Math::max);
+            for (ReadModelWriter.Pending pending : buffer) {
+                generation.suspects.merge(pending.partition(), pending.offset(), Math::max);
             }
             int size = buffer.size();
             buffer.clear();
             log.warn("Projection {}: a batch of {} events failed in PostgreSQL ({}); it will be redelivered and applied one"
                     + " event at a time", projection, size, e.getMessage());
             throw new StreamsException("projection " + projection + ": writing " + size + " events failed: " + e.getMessage(), e);
+        }
+    }
+
+    private void write(List<ReadModelWriter.Pending> records) throws SQLException {
+        Map<TopicPartition, ReadModelWriter.Written> written = generation.writer.write(records);
+        long skipped = 0;
+        for (ReadModelWriter.Written w : written.values()) {
+            skipped += w.skipped;
+        }
+        if (skipped > 0) {
+            generation.metrics.skipped(skipped);
+        }
+        if (log.isDebugEnabled()) {
+            log.debug("Projection {}: wrote {} records from {}: {}", projection, records.size(), name, written);
         }
     }
 
@@ -271,111 +300,6 @@ final class ReadModelStore implements StateStore, CachedStateStore<Object, Objec
         return false;
     }
 
-    /**
-     * Writes events not yet applied, of each store (this one and others of its flush group), and their
-     * partitions' positions, in one transaction.
-     */
-    private void write(Map<ReadModelStore, List<Pending>> byStore) throws SQLException {
-        Map<TopicPartition, ReadModelDatabase.Applied> advanced = new HashMap<>();
-        Map<TopicPartition, Written> written = log.isDebugEnabled() ? new HashMap<>() : null;
-        try (Connection c = database.pool().getConnection()) {
-            c.setAutoCommit(false);
-            try (Statement s = c.createStatement()) {
-                s.execute("SET LOCAL search_path TO " + schema + ", public");
-                String batchSql = null;
-                PreparedStatement batch = null;
-                int queued = 0;
-                try {
-                    for (var entry : byStore.entrySet()) {
-                        Map<TopicPartition, ReadModelDatabase.Applied> storeApplied = entry.getKey().applied;
-                        for (Pending pending : entry.getValue()) {
-                            ReadModelDatabase.Applied last = advanced.getOrDefault(pending.partition(), storeApplied.get(pending.partition()));
-                            if (last != null && pending.position() <= last.position()) {
-                                if (written != null) {
-                                    written.computeIfAbsent(pending.partition(), p -> new Written()).skipped++;
-                                }
-                                continue;
-                            }
-                            if (written != null) {
-                                written.computeIfAbsent(pending.partition(), p -> new Written()).applied(pending.offset());
-                            }
-                            for (SqlBatch.Statement statement : pending.statements()) {
-                                if (!statement.sql().equals(batchSql)) {
-                                    if (batch != null) {
-                                        batch.executeBatch();
-                                        batch.close();
-                                    }
-                                    batchSql = statement.sql();
-                                    batch = c.prepareStatement(batchSql);
-                                    queued = 0;
-                                }
-                                Object[] parameters = statement.parameters();
-                                for (int i = 0; i < parameters.length; i++) {
-                                    batch.setObject(i + 1, parameters[i]);
-                                }
-                                batch.addBatch();
-                                queued++;
-                            }
-                            advanced.put(pending.partition(), new ReadModelDatabase.Applied(pending.position(), pending.offset()));
-                        }
-                    }
-                    if (batch != null && queued > 0) {
-                        batch.executeBatch();
-                    }
-                } finally {
-                    if (batch != null) {
-                        batch.close();
-                    }
-                }
-                if (!advanced.isEmpty()) {
-                    try (PreparedStatement positions = c.prepareStatement("INSERT INTO " + schema + ".cqrs_positions"
-                            + " (topic, partition, position, \"offset\") VALUES (?, ?, ?, ?) ON CONFLICT (topic, partition)"
-                            + " DO UPDATE SET position = excluded.position, \"offset\" = excluded.\"offset\"")) {
-                        for (var entry : advanced.entrySet()) {
-                            positions.setString(1, entry.getKey().topic());
-                            positions.setInt(2, entry.getKey().partition());
-                            positions.setLong(3, entry.getValue().position());
-                            positions.setLong(4, entry.getValue().offset());
-                            positions.addBatch();
-                        }
-                        positions.executeBatch();
-                    }
-                    s.execute("SELECT pg_notify('" + ReadModelDatabase.CHANNEL + "', '" + projection + "')");
-                }
-                c.commit();
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
-            }
-        }
-        // Each store owns its own partitions; the others' entries in its map are never looked up.
-        byStore.keySet().forEach(store -> store.applied.putAll(advanced));
-        if (written != null) {
-            log.debug("Projection {}: wrote for {} store(s) from {}: {}", projection, byStore.size(), name, written);
-        }
-    }
-
-    /** What one write did to one partition, for the DEBUG log: the offsets it applied, and how many it skipped. */
-    private static final class Written {
-        long firstOffset = -1;
-        long lastOffset = -1;
-        int applied;
-        int skipped;
-
-        void applied(long offset) {
-            if (firstOffset < 0) {
-                firstOffset = offset;
-            }
-            lastOffset = offset;
-            applied++;
-        }
-
-        @Override
-        public String toString() {
-            return "[" + firstOffset + ".." + lastOffset + "] applied " + applied + " skipped " + skipped;
-        }
-    }
-
     @Override
     public void close() {
         buffer.clear();
@@ -393,19 +317,15 @@ final class ReadModelStore implements StateStore, CachedStateStore<Object, Objec
         return open;
     }
 
-    /** Builds one store per task; the store keeps no changelog: PostgreSQL is its durable state. */
+    /** Builds one store per task of a generation; the store keeps no changelog: PostgreSQL is its durable state. */
     static final class Builder implements StoreBuilder<ReadModelStore> {
         private final String name;
-        private final String projection;
-        private final int generation;
-        private final ReadModelDatabase database;
+        private final Generation generation;
         private final int maxBatch;
 
-        Builder(String projection, int generation, ReadModelDatabase database, int maxBatch) {
+        Builder(String projection, int generation, ReadModelDatabase database, int maxBatch, ProjectionMetrics metrics) {
             this.name = storeName(projection, generation);
-            this.projection = projection;
-            this.generation = generation;
-            this.database = database;
+            this.generation = new Generation(database, projection, generation, metrics);
             this.maxBatch = maxBatch;
         }
 
@@ -431,7 +351,7 @@ final class ReadModelStore implements StateStore, CachedStateStore<Object, Objec
 
         @Override
         public ReadModelStore build() {
-            return new ReadModelStore(name, projection, generation, database, maxBatch);
+            return new ReadModelStore(name, generation, maxBatch);
         }
 
         @Override

@@ -67,6 +67,55 @@ class DeadLetterTest {
         }
     }
 
+    /**
+     * A record whose statements break a constraint is set aside at the SQL stage, and its partition's position
+     * moves past it in PostgreSQL; the copy to the dead-letter topic goes in the task's Kafka transaction.
+     * When that transaction aborts (here: the process is killed before its next Kafka commit), the record
+     * comes again and is skipped as applied. It must still be a dead letter, never simply gone.
+     */
+    @Test
+    void aDeadLetterOfTheSqlStageSurvivesAnAbortedKafkaTransaction(@org.junit.jupiter.api.io.TempDir java.nio.file.Path logs)
+            throws Exception {
+        support.counters.append("before", List.of(new ContractEvent.Incremented(1)), Optional.empty(), CommandMetadata.create());
+        var boom = support.counters.append("x", List.of(new ContractEvent.Renamed("sql-boom")), Optional.empty(),
+                CommandMetadata.create());
+        support.counters.append("x", List.of(new ContractEvent.Renamed(CounterProjectorMain.HALT)), Optional.empty(),
+                CommandMetadata.create());
+        support.counters.append("after", List.of(new ContractEvent.Incremented(2)), Optional.empty(), CommandMetadata.create());
+
+        java.util.Map<String, Object> settings = support.projectorSettings();
+        // The broker aborts the halted process's open transaction at most 20 s after it began.
+        settings.put("streams.producer.transaction.timeout.ms", 20_000);
+        settings.put(ProjectorConfig.COMMIT_INTERVAL_MS, 20_000L);
+        // The restarted projector takes the halted one's place in the group at once.
+        settings.put("streams.consumer.group.instance.id", "dead-letter-test-projector");
+        java.util.Map<String, Object> halting = new java.util.HashMap<>(settings);
+        halting.put("halt.after.position", boom.lastPosition());
+        java.nio.file.Path log = logs.resolve("projector.log");
+        Process projector = ProjectorTestSupport.startProjectorProcess(support.topic, halting, log);
+        try {
+            assertThat(projector.waitFor(90, java.util.concurrent.TimeUnit.SECONDS))
+                    .as("the projector process halts on its cue; its output:%n%s", ProjectorTestSupport.tail(log, 40)).isTrue();
+            assertThat(projector.exitValue()).as("it halted on its cue; its output:%n%s", ProjectorTestSupport.tail(log, 40))
+                    .isEqualTo(3);
+        } finally {
+            projector.destroyForcibly();
+        }
+
+        try (Projector restarted = Projector.builder(new ProjectorConfig(settings)).projection(support.counterProjection()).start()) {
+            assertThat(restarted.readYourWrites().awaitPosition("counters", support.headPosition(), Duration.ofSeconds(60))).isTrue();
+            assertThat(support.readModel()).containsKeys("before", "after");
+            assertThat(support.readModel().get("x").name()).as("the rename that broke the constraint was never applied")
+                    .isEqualTo(CounterProjectorMain.HALT);
+            assertThat(awaitDeadLetters(restarted, 1)).as("the dead letters after the Kafka transaction aborted")
+                    .anySatisfy(letter -> {
+                        assertThat(letter.stage()).isEqualTo("SQL");
+                        assertThat(letter.event()).hasValueSatisfying(e -> assertThat(e.globalPosition()).isEqualTo(boom.lastPosition()));
+                        assertThat(letter.error()).contains("sql-boom");
+                    });
+        }
+    }
+
     private List<DeadLetter> awaitDeadLetters(Projector projector, int count) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         List<DeadLetter> letters = projector.deadLetters("counters");

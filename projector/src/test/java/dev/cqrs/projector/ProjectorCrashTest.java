@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
@@ -49,13 +48,13 @@ class ProjectorCrashTest {
             assertThat(System.nanoTime()).as("ten kills of a processing projector within the time budget"
                     + " (so far %d kills, %d while processing)", kills, killedWhileProcessing).isLessThan(budget);
             Path log = logs.resolve("projector-" + kills + ".log");
-            Process process = start(settings, log);
+            Process process = ProjectorTestSupport.startProjectorProcess(support.topic, settings, log);
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            while (processed(log) == 0 && process.isAlive() && System.nanoTime() < deadline) {
+            while (ProjectorTestSupport.processed(log) == 0 && process.isAlive() && System.nanoTime() < deadline) {
                 Thread.sleep(50);
             }
             Thread.sleep(random.nextInt(2_500));
-            long before = processed(log);
+            long before = ProjectorTestSupport.processed(log);
             process.destroyForcibly();
             assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
             if (before > 0) {
@@ -113,24 +112,4 @@ class ProjectorCrashTest {
         return settings;
     }
 
-    private Process start(Map<String, Object> settings, Path log) throws Exception {
-        List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), "-Xmx384m"));
-        settings.forEach((key, value) -> command.add("-D" + key + "=" + value));
-        command.add("-Dtopic=" + support.topic);
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), CounterProjectorMain.class.getName()));
-        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-    }
-
-    private static long processed(Path log) throws Exception {
-        if (!Files.exists(log)) {
-            return 0;
-        }
-        List<String> lines = Files.readAllLines(log);
-        for (int i = lines.size() - 1; i >= 0; i--) {
-            if (lines.get(i).startsWith("processed ")) {
-                return Long.parseLong(lines.get(i).substring("processed ".length()).trim());
-            }
-        }
-        return 0;
-    }
 }

@@ -89,10 +89,14 @@ final class ProjectorTestSupport implements AutoCloseable {
         return counterProjection(topic, onRename);
     }
 
+    /**
+     * The counter projection of {@code topic}. Renaming a counter to {@code sql-boom} breaks a constraint of
+     * its table: the SQL stage of the dead letters.
+     */
     static PostgresProjection<ContractEvent> counterProjection(String topic, java.util.function.Consumer<ContractEvent.Renamed> onRename) {
         return PostgresProjection.builder("counters", topic, ContractCodecs.events())
                 .schema("CREATE TABLE counters (id text PRIMARY KEY, total bigint NOT NULL, events bigint NOT NULL,"
-                        + " name text NOT NULL DEFAULT '', position bigint NOT NULL);"
+                        + " name text NOT NULL DEFAULT '' CHECK (name <> 'sql-boom'), position bigint NOT NULL);"
                         + " CREATE TABLE applied_events (position bigint PRIMARY KEY)")
                 .views("counters")
                 .on(ContractEvent.Incremented.class, (e, sql) -> {
@@ -127,6 +131,17 @@ final class ProjectorTestSupport implements AutoCloseable {
         }
     }
 
+    /** One row of the read model as readers see it (the view), or null. */
+    Counter readModel(String id) throws Exception {
+        try (Connection c = db.dataSource().getConnection();
+             java.sql.PreparedStatement ps = c.prepareStatement("SELECT total, events, name FROM read.counters WHERE id = ?")) {
+            ps.setString(1, id);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? new Counter(rs.getLong(1), rs.getLong(2), rs.getString(3)) : null;
+            }
+        }
+    }
+
     /** The positions of the increments the active generation applied (see {@link #counterProjection}). */
     java.util.Set<Long> appliedIncrements(int generation) throws Exception {
         try (Connection c = db.dataSource().getConnection(); Statement s = c.createStatement();
@@ -141,8 +156,13 @@ final class ProjectorTestSupport implements AutoCloseable {
 
     /** The fold of every event in the store: what the read model must equal. */
     Map<String, Counter> foldOfTheStore() {
+        return foldOf(all());
+    }
+
+    /** The fold of these events, in their order. */
+    Map<String, Counter> foldOf(List<RawEvent> events) {
         Map<String, Counter> rows = new TreeMap<>();
-        for (RawEvent raw : all()) {
+        for (RawEvent raw : events) {
             ContractEvent event = ContractCodecs.events().decode(new dev.cqrs.core.codec.EncodedEvent(raw.eventType(),
                     raw.contentType(), raw.payload()));
             Counter before = rows.getOrDefault(raw.stream().aggregateId(), new Counter(0, 0, ""));
@@ -242,6 +262,71 @@ final class ProjectorTestSupport implements AutoCloseable {
                 }
             }
         })).toArray(Thread[]::new);
+    }
+
+    /**
+     * Starts the counter projection of {@code topic} as a process of its own ({@link CounterProjectorMain}),
+     * its output in {@code log}.
+     */
+    static Process startProjectorProcess(String topic, Map<String, Object> settings, java.nio.file.Path log) throws java.io.IOException {
+        List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), "-Xmx384m"));
+        settings.forEach((key, value) -> command.add("-D" + key + "=" + value));
+        command.add("-Dtopic=" + topic);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), CounterProjectorMain.class.getName()));
+        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    }
+
+    /** How many events a projector process says it processed, by its latest "processed" line (0 before any). */
+    static long processed(java.nio.file.Path log) throws java.io.IOException {
+        return progress(log, 1);
+    }
+
+    /** How many records a projector process says it found already applied and skipped (0 before any line). */
+    static long skipped(java.nio.file.Path log) throws java.io.IOException {
+        return progress(log, 3);
+    }
+
+    /** A field of the latest "processed N skipped M" line of a projector process. */
+    private static long progress(java.nio.file.Path log, int field) throws java.io.IOException {
+        if (!java.nio.file.Files.exists(log)) {
+            return 0;
+        }
+        List<String> lines = java.nio.file.Files.readAllLines(log);
+        for (int i = lines.size() - 1; i >= 0; i--) {
+            String[] words = lines.get(i).trim().split(" ");
+            if (words.length == 4 && words[0].equals("processed") && words[2].equals("skipped")) {
+                return Long.parseLong(words[field]);
+            }
+        }
+        return 0;
+    }
+
+    /** The last {@code lines} lines of a process's output, for a failure message. */
+    static String tail(java.nio.file.Path log, int lines) {
+        try {
+            List<String> all = java.nio.file.Files.readAllLines(log);
+            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+        } catch (java.io.IOException e) {
+            return "(cannot read " + log + ": " + e + ")";
+        }
+    }
+
+    /** The applied position of each partition of a generation (absent: nothing applied, or no such generation yet). */
+    Map<Integer, Long> appliedPositions(int generation) throws Exception {
+        try (Connection c = db.dataSource().getConnection(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT partition, position FROM " + ReadModelDatabase.schemaOf("counters", generation)
+                     + ".cqrs_positions")) {
+            Map<Integer, Long> positions = new HashMap<>();
+            while (rs.next()) {
+                positions.put(rs.getInt(1), rs.getLong(2));
+            }
+            return positions;
+        } catch (java.sql.SQLException e) {
+            if ("42P01".equals(e.getSQLState())) {
+                return Map.of(); // the projector has not created the generation yet
+            }
+            throw e;
+        }
     }
 
     static void join(Thread... threads) throws InterruptedException {

@@ -3,18 +3,29 @@ package dev.cqrs.codec.registry;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.cqrs.embedded.registry.LocalSchemaRegistry;
+import dev.cqrs.test.CqrsServers;
+import dev.cqrs.test.CqrsTest;
 import java.util.UUID;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaBuilder;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** The client against a real registry that speaks the Confluent REST API (the embedded one). */
+/**
+ * The client against a real registry that speaks the Confluent REST API: the embedded one, or
+ * Confluent's own in a container with {@code CQRS_TEST_SERVERS=containers} (the test kit's idiom).
+ */
+@CqrsTest
 class SchemaRegistryClientTest {
 
     private final String subject = "client-test." + UUID.randomUUID();
-    private final SchemaRegistryClient client = SchemaRegistryClient.builder(LocalSchemaRegistry.sharedUrl()).build();
+    private final String registryUrl;
+    private final SchemaRegistryClient client;
+
+    SchemaRegistryClientTest(CqrsServers servers) {
+        registryUrl = servers.schemaRegistryUrl();
+        client = SchemaRegistryClient.builder(registryUrl).build();
+    }
 
     private static final Schema V1 = SchemaBuilder.record("Created").namespace("client").fields()
             .requiredString("description").endRecord();
@@ -32,7 +43,7 @@ class SchemaRegistryClientTest {
     void aRegisteredSchemaCanBeFetchedByItsIdAndRegisteringItAgainGivesTheSameId() {
         int id = client.register(subject, V1);
 
-        try (SchemaRegistryClient fresh = SchemaRegistryClient.builder(LocalSchemaRegistry.sharedUrl()).build()) {
+        try (SchemaRegistryClient fresh = SchemaRegistryClient.builder(registryUrl).build()) {
             assertThat(fresh.schemaById(id)).isEqualTo(V1);
             assertThat(fresh.register(subject, V1)).isEqualTo(id);
             assertThat(fresh.versions(subject)).containsExactly(1);

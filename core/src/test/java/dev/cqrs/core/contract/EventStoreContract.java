@@ -190,17 +190,34 @@ public abstract class EventStoreContract {
             assertThat(result.lastSequence()).isEqualTo(EventNumber.of(4));
         }
 
+        /**
+         * The append fails the same way whatever its shape: one event or several, with an idempotency key or
+         * without (a store may run each through another statement; the commonest, one event without a key,
+         * is what every to-do command uses). It writes nothing and does not use up its key.
+         */
         private void assertConflict(EventStore<ContractEvent> store, String id, Precondition precondition,
                                     Optional<Version> actual) {
             List<VersionedEventWithMetadata<ContractEvent>> before = store.readEvents(id, Since.beginning());
-            assertThatThrownBy(() -> store.append(id, events(2), pre(precondition), meta()))
-                    .isInstanceOfSatisfying(PreconditionFailedException.class, e -> {
-                        assertThat(e.failure().stream()).isEqualTo(StreamId.of(type, id));
-                        assertThat(e.failure().precondition()).isEqualTo(precondition);
-                        assertThat(e.failure().actual()).isEqualTo(actual);
-                        assertThat(e.getMessage()).contains(id).contains(precondition.toString());
-                    });
-            assertThat(store.readEvents(id, Since.beginning())).isEqualTo(before);
+            for (int count : new int[] {1, 2}) {
+                for (boolean withKey : new boolean[] {false, true}) {
+                    String key = "k-" + UUID.randomUUID();
+                    CommandMetadata metadata = withKey ? meta().withIdempotencyKey(key) : meta();
+                    assertThatThrownBy(() -> store.append(id, events(count), pre(precondition), metadata))
+                            .as("%s, %d event(s), %s", precondition, count, withKey ? "with a key" : "without a key")
+                            .isInstanceOfSatisfying(PreconditionFailedException.class, e -> {
+                                assertThat(e.failure().stream()).isEqualTo(StreamId.of(type, id));
+                                assertThat(e.failure().precondition()).isEqualTo(precondition);
+                                assertThat(e.failure().actual()).isEqualTo(actual);
+                                assertThat(precondition.isSatisfiedBy(e.failure().actual()))
+                                        .as("the reported version fails the precondition").isFalse();
+                                assertThat(e.getMessage()).contains(id).contains(precondition.toString());
+                            });
+                    assertThat(store.readEvents(id, Since.beginning())).isEqualTo(before);
+                    if (withKey) {
+                        assertThat(store.findAppend(key)).as("the failed append's key is not used up").isEmpty();
+                    }
+                }
+            }
         }
     }
 
@@ -632,6 +649,86 @@ public abstract class EventStoreContract {
             HydratedAggregate<ContractState> last = entities.rehydrate(id).orElseThrow();
             assertThat(last.version()).isEqualTo(Version.of(accepted.get()));
             assertThat(last.state().count()).isEqualTo(accepted.get());
+        }
+
+        /**
+         * Racing appends that only require the stream to exist: whoever loses the race for a sequence number
+         * must not be told "Exists failed" about a stream that exists; it appends after the winner.
+         */
+        @Test
+        void racingAppendsThatOnlyRequireTheStreamToExistAllSucceed() throws Exception {
+            EventStore<ContractEvent> store = eventStore(type);
+            String id = streamWith(store, 1);
+            int threads = Math.min(raceThreads(), 8);
+            int perThread = 50;
+            List<Object> failures = Collections.synchronizedList(new ArrayList<>());
+            race(threads, () -> {
+                for (int i = 0; i < perThread; i++) {
+                    try {
+                        store.append(id, events(1), pre(Precondition.exists()), meta());
+                    } catch (RuntimeException e) {
+                        failures.add(e);
+                    }
+                }
+            });
+            assertThat(failures).isEmpty();
+            assertThat(store.currentVersion(id)).contains(Version.of(1 + threads * perThread));
+        }
+
+        /**
+         * Racing appends, each expecting the version it read just before: the losers' conflicts name the
+         * version that beat them, which is never the one they expected.
+         */
+        @Test
+        void aConflictInARaceNamesTheVersionThatBeatTheCommand() throws Exception {
+            EventStore<ContractEvent> store = eventStore(type);
+            String id = streamWith(store, 1);
+            int threads = Math.min(raceThreads(), 8);
+            List<PreconditionFailedException> conflicts = Collections.synchronizedList(new ArrayList<>());
+            List<Object> unexpected = Collections.synchronizedList(new ArrayList<>());
+            race(threads, () -> {
+                for (int i = 0; i < 50; i++) {
+                    Version read = store.currentVersion(id).orElseThrow();
+                    try {
+                        store.append(id, events(1), pre(Precondition.expectedVersion(read)), meta());
+                    } catch (PreconditionFailedException e) {
+                        conflicts.add(e);
+                    } catch (RuntimeException e) {
+                        unexpected.add(e);
+                    }
+                }
+            });
+            assertThat(unexpected).isEmpty();
+            assertThat(conflicts).as("the writers must actually have raced").isNotEmpty();
+            for (PreconditionFailedException conflict : conflicts) {
+                var failure = conflict.failure();
+                assertThat(failure.precondition().isSatisfiedBy(failure.actual()))
+                        .as("%s reported with version %s", failure.precondition(), failure.actual()).isFalse();
+                long expected = ((Precondition.ExpectedVersion) failure.precondition()).version().asLong();
+                assertThat(failure.actual().orElseThrow().asLong()).isGreaterThan(expected);
+            }
+        }
+
+        /** Runs {@code work} on {@code threads} threads released together; waits (bounded) for all of them. */
+        private void race(int threads, Runnable work) throws Exception {
+            CountDownLatch start = new CountDownLatch(1);
+            ExecutorService pool = Executors.newFixedThreadPool(threads);
+            try {
+                List<Future<?>> done = new ArrayList<>();
+                for (int t = 0; t < threads; t++) {
+                    done.add(pool.submit(() -> {
+                        start.await();
+                        work.run();
+                        return null;
+                    }));
+                }
+                start.countDown();
+                for (Future<?> f : done) {
+                    f.get(2, java.util.concurrent.TimeUnit.MINUTES);
+                }
+            } finally {
+                pool.shutdownNow();
+            }
         }
 
         @Test

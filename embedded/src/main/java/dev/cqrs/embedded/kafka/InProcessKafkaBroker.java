@@ -42,6 +42,7 @@ final class InProcessKafkaBroker implements KafkaBroker {
         } catch (IOException e) {
             throw new UncheckedIOException("could not create a temporary Kafka data directory", e);
         }
+        BrokerLogLevels.quietenUnconfigured();
         BrokerDirectory directory = BrokerDirectory.prepare(root, options.port());
         var server = new KafkaRaftServer(new KafkaConfig(directory.properties()), Time.SYSTEM);
         var broker = new InProcessKafkaBroker(directory, options.dataDirectory().isEmpty(), server);

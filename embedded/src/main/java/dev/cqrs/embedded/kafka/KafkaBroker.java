@@ -35,6 +35,11 @@ public sealed interface KafkaBroker extends AutoCloseable permits InProcessKafka
         return InProcessKafkaBroker.start(options);
     }
 
+    /** A cluster that someone else runs, e.g. a container; {@link #close()} leaves it alone. */
+    static KafkaBroker external(String bootstrapServers) {
+        return new ExternalKafkaBroker(bootstrapServers);
+    }
+
     /**
      * A topic name that no other call (in any JVM) returns: {@code prefix} with characters Kafka
      * does not allow turned into {@code -}, then a counter and random hex.

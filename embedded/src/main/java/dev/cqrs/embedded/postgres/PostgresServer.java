@@ -41,6 +41,18 @@ public sealed interface PostgresServer permits EmbeddedPostgresServer, ExternalP
         return EmbeddedPostgresServer.start(options);
     }
 
+    /**
+     * A server that someone else runs, e.g. a container: {@code createDatabase} makes a fresh
+     * database (or schema, see {@link TestDatabase}) on it; {@code stop}, {@code kill} and
+     * {@code restart} refuse.
+     *
+     * @param jdbcUrl a PostgreSQL JDBC URL, e.g. {@code jdbc:postgresql://localhost:5432/postgres}
+     * @throws IllegalArgumentException when {@code jdbcUrl} is not a PostgreSQL JDBC URL
+     */
+    static PostgresServer external(String jdbcUrl, String user, String password) {
+        return new ExternalPostgresServer(jdbcUrl, user, password);
+    }
+
     /** A JDBC URL, without credentials, for the named database on this server. */
     String jdbcUrl(String database);
 

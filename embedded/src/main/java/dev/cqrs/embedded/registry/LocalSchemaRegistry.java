@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.cqrs.embedded.ServerBackend;
+import dev.cqrs.embedded.containers.ContainerServers;
 import dev.cqrs.embedded.kafka.KafkaBroker;
 import dev.cqrs.embedded.registry.RegistryState.SubjectVersion;
 import java.io.IOException;
@@ -148,9 +150,16 @@ public final class LocalSchemaRegistry implements AutoCloseable {
      * by a shutdown hook.
      */
     public static synchronized String sharedUrl() {
+        ServerBackend backend = ServerBackend.selected();
+        if (backend == ServerBackend.CONTAINERS) {
+            return ContainerServers.shared().schemaRegistryUrl();
+        }
         String external = System.getenv(URL_VARIABLE);
         if (external != null && !external.isBlank()) {
             return external.strip();
+        }
+        if (backend == ServerBackend.EXTERNAL) {
+            throw ServerBackend.missing(URL_VARIABLE);
         }
         if (shared == null) {
             shared = start(KafkaBroker.shared().bootstrapServers(), 0, KafkaBroker.uniqueTopic("_cqrs_schemas"));

@@ -23,8 +23,9 @@ import java.util.concurrent.atomic.LongAdder;
  */
 final class CommandLoad {
 
-    private static final String NEW = "mutation($t: String!, $r: DateTime, $k: String) {"
-            + " newTodo(text: $t, reminderTime: $r, idempotencyKey: $k) { version replayed todo { id } } }";
+    // The seed's shapes: a command answers with the to-do (TodoQL); what it did is TodoQL.command.
+    private static final String NEW = "mutation($t: String!, $r: DateTimeUtc, $k: String) {"
+            + " newTodo(text: $t, reminderTime: $r, idempotencyKey: $k) { id version command { replayed } } }";
     private static final Duration GIVE_UP = Duration.ofMinutes(3);
 
     private final GraphQLClient client;
@@ -97,7 +98,7 @@ final class CommandLoad {
         Map<String, Object> variables = new HashMap<>();
         variables.put("t", random.nextInt(30) == 0 ? "" : text);
         variables.put("r", random.nextBoolean() ? Instant.now().plus(Duration.ofDays(1 + random.nextInt(30))).toString() : null);
-        return send(NEW, variables).map(data -> data.path("newTodo").path("todo").path("id").asText());
+        return send(NEW, variables).map(data -> data.path("newTodo").path("id").asText());
     }
 
     private void command(Random random, String id, Map<String, Integer> versions) {
@@ -123,8 +124,8 @@ final class CommandLoad {
         // A third of the commands say which version they expect: on hot to-dos it is often stale.
         variables.put("v", random.nextInt(3) == 0 ? versions.get(id) : null);
         String declarations = "$id: ID!, $v: Int, $k: String" + (variables.containsKey("text") ? ", $text: String!" : "")
-                + (variables.containsKey("time") ? ", $time: DateTime!" : "");
-        String mutation = "mutation(" + declarations + ") { todo(id: $id) { " + field + " { version replayed } } }";
+                + (variables.containsKey("time") ? ", $time: DateTimeUtc!" : "");
+        String mutation = "mutation(" + declarations + ") { todo(id: $id) { " + field + " { version command { replayed } } } }";
         send(mutation, variables).ifPresent(data -> {
             JsonNode result = data.path("todo").elements().hasNext() ? data.path("todo").elements().next() : null;
             if (result != null && result.has("version")) {

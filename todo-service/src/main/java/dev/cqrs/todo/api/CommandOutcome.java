@@ -1,13 +1,10 @@
 package dev.cqrs.todo.api;
 
-import java.util.OptionalLong;
-
 /**
- * What a command did (the GraphQL type {@code CommandResult}).
+ * What a command did (the GraphQL type {@code CommandResult}, at {@code TodoQL.command} of a mutation's answer).
  *
- * @param position      the global position of the last event written; empty when nothing was written
  * @param eventsWritten 0 when the command changed nothing
- * @param replayed      an earlier command with the same idempotency key did this
+ * @param replayed      an earlier command with the same idempotency key did this; nothing new was written
  */
-record CommandOutcome(TodoView todo, long version, OptionalLong position, int eventsWritten, boolean replayed) {
+record CommandOutcome(int eventsWritten, boolean replayed) {
 }

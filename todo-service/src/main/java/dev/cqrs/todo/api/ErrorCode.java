@@ -4,7 +4,10 @@ package dev.cqrs.todo.api;
 public enum ErrorCode {
     /** The command's input breaks a rule of the to-do: empty or too long description, reminder not in the future. */
     VALIDATION,
-    /** No to-do has this id. */
+    /**
+     * Nothing is served at this HTTP path. (The GraphQL API answers a to-do that does not exist with null and
+     * no error, as the seed did.)
+     */
     NOT_FOUND,
     /** The to-do is not at the expectedVersion the client gave: someone changed it since the client read it. */
     CONFLICT,

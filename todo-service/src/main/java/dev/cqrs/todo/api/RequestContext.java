@@ -1,6 +1,7 @@
 package dev.cqrs.todo.api;
 
 import dev.cqrs.core.CommandMetadata;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -22,8 +23,12 @@ final class RequestContext {
     private final UUID correlationId;
     private final Optional<String> idempotencyKeyHeader;
     private final AtomicBoolean headerKeyUsed = new AtomicBoolean();
+    // Read-your-writes: every wait of the request ends by one deadline, set by its first wait.
+    private long waitDeadlineNanos;
+    private boolean waitStarted;
     private long awaitedPosition = -1;
-    private boolean reached = true;
+    private long reachedPosition = -1;
+    private ReadYourWrites outcome = ReadYourWrites.REACHED;
     private long waitedMillis;
 
     /**
@@ -73,22 +78,84 @@ final class RequestContext {
         }
     }
 
-    /** Records a read-your-writes wait for the response's extensions. */
-    synchronized void awaited(long position, boolean wasReached, long millis) {
-        awaitedPosition = Math.max(awaitedPosition, position);
-        reached &= wasReached;
-        waitedMillis += millis;
+    /**
+     * How long a wait of this request may still take: what is left of {@code limit} since its first wait.
+     * The waits of one request share this deadline, so aliased fields cannot multiply the limit.
+     */
+    synchronized Duration remainingWait(Duration limit) {
+        long now = System.nanoTime();
+        if (!waitStarted) {
+            waitStarted = true;
+            waitDeadlineNanos = now + limit.toNanos();
+        }
+        return Duration.ofNanos(Math.max(0, waitDeadlineNanos - now));
     }
 
-    /** {@code readYourWrites} for the response's extensions, when a query waited for a position. */
+    /** Whether a wait of this request already saw the read model at {@code position} or later. */
+    synchronized boolean hasSeenReached(long position) {
+        return reachedPosition >= position;
+    }
+
+    /** Records how a read-your-writes wait ended, for the response's extensions; the request's outcome before it. */
+    synchronized ReadYourWrites awaited(long position, ReadYourWrites how, long millis) {
+        ReadYourWrites before = outcome;
+        awaitedPosition = Math.max(awaitedPosition, position);
+        if (how == ReadYourWrites.REACHED) {
+            reachedPosition = Math.max(reachedPosition, position);
+        }
+        if (how.ordinal() > outcome.ordinal()) {
+            outcome = how;
+        }
+        waitedMillis += millis;
+        return before;
+    }
+
+    /**
+     * {@code readYourWrites} for the response's extensions, when a query asked for a position:
+     * {@code minPosition} (the highest asked for), {@code reached} (true only when every wait reached its
+     * position), {@code outcome} (the worst of the waits, see {@link ReadYourWrites}), {@code waitedMillis},
+     * and a {@code message} when not reached.
+     */
     synchronized Optional<Map<String, Object>> readYourWritesExtension() {
         if (awaitedPosition < 0) {
             return Optional.empty();
         }
         Map<String, Object> extension = new LinkedHashMap<>();
         extension.put("minPosition", Long.toString(awaitedPosition));
-        extension.put("reached", reached);
+        extension.put("reached", outcome == ReadYourWrites.REACHED);
+        extension.put("outcome", outcome.name());
         extension.put("waitedMillis", waitedMillis);
+        outcome.message().ifPresent(message -> extension.put("message", message));
         return Optional.of(extension);
+    }
+
+    /**
+     * How the read-your-writes waits of a request ended, in increasing order of severity: the outcomes of
+     * {@link WaitOutcome}, and one of the API's own.
+     */
+    enum ReadYourWrites {
+        REACHED(null),
+        DEAD_LETTERED("the event at a minPosition went to the dead-letter topic: the read model does not show it"),
+        TIMED_OUT("the read model did not reach minPosition within the read wait: the data may not show your write yet"),
+        NOT_WAITED("the service has as many queries waiting for a position as it allows: this one answered without"
+                + " waiting, and the data may not show your write yet; retry later");
+
+        private final String message;
+
+        ReadYourWrites(String message) {
+            this.message = message;
+        }
+
+        static ReadYourWrites of(WaitOutcome outcome) {
+            return switch (outcome) {
+                case REACHED -> REACHED;
+                case DEAD_LETTERED -> DEAD_LETTERED;
+                case TIMED_OUT -> TIMED_OUT;
+            };
+        }
+
+        Optional<String> message() {
+            return Optional.ofNullable(message);
+        }
     }
 }

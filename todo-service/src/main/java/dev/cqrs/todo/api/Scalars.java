@@ -14,13 +14,14 @@ import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.Base64;
 import java.util.Locale;
 import java.util.function.Function;
 
-/** The API's custom scalars: {@code Position}, {@code DateTime} and {@code Cursor}. */
+/** The API's custom scalars: the seed's {@code DateTimeUtc} and {@code Cursor}, and our {@code Position}. */
 final class Scalars {
 
     /** Reminders and event times stay within what every store and codec handles (Avro timestamp-millis, timestamptz). */
@@ -35,12 +36,32 @@ final class Scalars {
     static final GraphQLScalarType POSITION = scalar("Position", "A global position of the event log, as a decimal string",
             Long.class, position -> Long.toString(position), Scalars::parsePosition);
 
-    static final GraphQLScalarType DATE_TIME = scalar("DateTime", "An instant as ISO-8601 text with an offset",
-            Instant.class, Instant::toString, Scalars::parseDateTime);
+    /**
+     * The seed's {@code DateTimeUtc} (juniper's scalar for chrono's {@code DateTime<Utc>}): written as chrono's
+     * {@code to_rfc3339} writes it, read as RFC 3339 / ISO-8601 text with any offset.
+     */
+    static final GraphQLScalarType DATE_TIME_UTC = scalar("DateTimeUtc", "An instant as RFC 3339 text",
+            Instant.class, Scalars::rfc3339, Scalars::parseDateTime);
+
+    private static final DateTimeFormatter SECONDS = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss", Locale.ROOT)
+            .withZone(ZoneOffset.UTC);
 
     /** A page cursor: the position of the to-do's Created event, wrapped so that clients treat it as opaque. */
     static final GraphQLScalarType CURSOR = scalar("Cursor", "An opaque cursor into the to-do list",
             Long.class, Scalars::cursorOf, Scalars::parseCursor);
+
+    /**
+     * An instant as chrono's {@code DateTime<Utc>::to_rfc3339} writes it, which the seed's clients read: seconds,
+     * then 3, 6 or 9 digits of a fraction when there is one, then {@code +00:00} (not {@code Z}).
+     */
+    static String rfc3339(Instant instant) {
+        int nanos = instant.getNano();
+        String fraction = nanos == 0 ? ""
+                : nanos % 1_000_000 == 0 ? String.format(Locale.ROOT, ".%03d", nanos / 1_000_000)
+                : nanos % 1_000 == 0 ? String.format(Locale.ROOT, ".%06d", nanos / 1_000)
+                : String.format(Locale.ROOT, ".%09d", nanos);
+        return SECONDS.format(instant) + fraction + "+00:00";
+    }
 
     static String cursorOf(long createdPosition) {
         return Base64.getUrlEncoder().withoutPadding()
@@ -67,14 +88,14 @@ final class Scalars {
             try {
                 Instant instant = OffsetDateTime.parse(text, DateTimeFormatter.ISO_OFFSET_DATE_TIME).toInstant();
                 if (instant.isBefore(EARLIEST) || instant.isAfter(LATEST)) {
-                    throw new IllegalArgumentException("a DateTime must be between the years 1970 and 9999");
+                    throw new IllegalArgumentException("a DateTimeUtc must be between the years 1970 and 9999");
                 }
                 return instant;
             } catch (DateTimeParseException e) {
                 // falls through to the general message
             }
         }
-        throw new IllegalArgumentException("a DateTime is ISO-8601 text with an offset, e.g. \"2030-01-31T09:00:00Z\"");
+        throw new IllegalArgumentException("a DateTimeUtc is RFC 3339 text with an offset, e.g. \"2030-01-31T09:00:00Z\"");
     }
 
     private static long parseCursor(Object input) {

@@ -26,7 +26,8 @@ import java.util.UUID;
 /**
  * The command side of the API: runs a to-do command through the entity store (load, check the
  * precondition, decide, append with the loaded version expected, retry on a concurrent writer) and
- * turns the {@link CommandResult} into an outcome or an {@link ApiException} with the API's code.
+ * turns the {@link CommandResult} into the to-do it left (with what the command did), nothing when there
+ * is no such to-do (as the seed answered), or an {@link ApiException} with the API's code.
  *
  * <p>Metrics: {@code cqrs_commands_total{command, outcome}} (accepted, unchanged, replayed, rejected,
  * conflict, failed), {@code cqrs_command_conflicts_total{command}} and
@@ -46,16 +47,21 @@ public final class TodoCommands {
         this.metrics = Objects.requireNonNull(metrics, "metrics");
     }
 
-    /** Creates a to-do with a new id (a random UUID). */
-    CommandOutcome create(String description, Optional<Instant> reminder, CommandMetadata metadata) {
+    /** Creates a to-do with a new id (a random UUID); the to-do it made. */
+    TodoView create(String description, Optional<Instant> reminder, CommandMetadata metadata) {
         String id = UUID.randomUUID().toString();
         // No precondition: the aggregate's own rule (ALREADY_CREATED) covers an id that exists, and the
         // append expects the loaded version, so two creates of one id cannot both succeed.
-        return run(id, new CreateTodo(description, reminder), Optional.empty(), metadata, true);
+        return run(id, new CreateTodo(description, reminder), Optional.empty(), metadata, true)
+                .orElseThrow(() -> new IllegalStateException("to-do " + id + " was created but is not there"));
     }
 
-    /** Runs a command on the to-do {@code id}, at {@code expectedVersion} when given. */
-    CommandOutcome execute(String id, TodoCommand command, OptionalLong expectedVersion, CommandMetadata metadata) {
+    /**
+     * Runs a command on the to-do {@code id}, at {@code expectedVersion} when given.
+     *
+     * @return the to-do as the command left it; empty when there is no such to-do (the seed answered null)
+     */
+    Optional<TodoView> execute(String id, TodoCommand command, OptionalLong expectedVersion, CommandMetadata metadata) {
         Optional<Precondition> precondition = Optional.empty();
         if (expectedVersion.isPresent()) {
             if (expectedVersion.getAsLong() < 0) {
@@ -66,8 +72,8 @@ public final class TodoCommands {
         return run(id, command, precondition, metadata, false);
     }
 
-    private CommandOutcome run(String id, TodoCommand command, Optional<Precondition> precondition,
-                               CommandMetadata metadata, boolean creates) {
+    private Optional<TodoView> run(String id, TodoCommand command, Optional<Precondition> precondition,
+                                   CommandMetadata metadata, boolean creates) {
         String name = command.getClass().getSimpleName();
         Timer.Sample timing = Timer.start(metrics);
         String outcome = "failed";
@@ -76,13 +82,20 @@ public final class TodoCommands {
             switch (result) {
                 case CommandResult.Accepted<TodoState, TodoEvent> accepted -> {
                     outcome = accepted.replayed() ? "replayed" : accepted.events().isEmpty() ? "unchanged" : "accepted";
-                    return outcome(id, accepted, creates);
+                    return Optional.of(view(id, accepted, creates));
                 }
                 case CommandResult.Rejected<TodoState, TodoEvent> rejected -> {
                     outcome = "rejected";
+                    if (rejected.rejection().code().equals(TodoRejections.NOT_INITIALIZED)) {
+                        return Optional.empty();
+                    }
                     throw rejection(id, rejected);
                 }
                 case CommandResult.Conflict<TodoState, TodoEvent> conflict -> {
+                    if (conflict.failure().actual().isEmpty()) {
+                        outcome = "rejected";
+                        return Optional.empty();
+                    }
                     outcome = "conflict";
                     throw conflict(conflict.failure());
                 }
@@ -99,7 +112,7 @@ public final class TodoCommands {
         }
     }
 
-    private static CommandOutcome outcome(String id, CommandResult.Accepted<TodoState, TodoEvent> accepted, boolean creates) {
+    private static TodoView view(String id, CommandResult.Accepted<TodoState, TodoEvent> accepted, boolean creates) {
         String actualId = accepted.stream().aggregateId();
         if (accepted.replayed() && !creates && !actualId.equals(id)) {
             throw ApiException.badRequest("this idempotency key was already used for a command on to-do " + actualId);
@@ -107,18 +120,15 @@ public final class TodoCommands {
         if (!(accepted.aggregate().state() instanceof TodoState.Todo todo)) {
             throw new IllegalStateException("to-do " + actualId + " was accepted but is not created");
         }
-        long version = accepted.version().asLong();
-        OptionalLong position = accepted.lastPosition();
         int written = accepted.append().map(a -> a.eventCount()).orElse(0);
-        return new CommandOutcome(TodoView.of(actualId, todo, version, position), version, position, written,
-                accepted.replayed());
+        return TodoView.of(actualId, todo, accepted.version().asLong(), accepted.lastPosition(),
+                new CommandOutcome(written, accepted.replayed()));
     }
 
     private static ApiException rejection(String id, CommandResult.Rejected<TodoState, TodoEvent> rejected) {
         String reason = rejected.rejection().message();
         return switch (rejected.rejection().code()) {
             case TodoRejections.VALIDATION -> new ApiException(ErrorCode.VALIDATION, reason);
-            case TodoRejections.NOT_INITIALIZED -> new ApiException(ErrorCode.NOT_FOUND, "there is no to-do " + id);
             case TodoRejections.ALREADY_CREATED -> new ApiException(ErrorCode.ALREADY_CREATED, "to-do " + id + " exists already");
             case CompositeEntityStore.IDEMPOTENCY_KEY_REUSED -> ApiException.badRequest(reason);
             default -> new ApiException(ErrorCode.BAD_REQUEST, reason, Map.of("reason", rejected.rejection().code()));
@@ -127,9 +137,6 @@ public final class TodoCommands {
 
     private static ApiException conflict(PreconditionFailed failure) {
         String id = failure.stream().aggregateId();
-        if (failure.actual().isEmpty()) {
-            return new ApiException(ErrorCode.NOT_FOUND, "there is no to-do " + id);
-        }
         Map<String, Object> details = new LinkedHashMap<>();
         if (failure.precondition() instanceof Precondition.ExpectedVersion expected) {
             details.put("expectedVersion", expected.version().asLong());

@@ -23,6 +23,7 @@ import graphql.schema.idl.SchemaGenerator;
 import graphql.schema.idl.SchemaParser;
 import graphql.schema.idl.TypeRuntimeWiring;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.io.InputStream;
@@ -35,27 +36,35 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.concurrent.Semaphore;
 import java.util.function.Function;
 
 /**
  * The GraphQL API over the to-dos: the schema ({@code schema.graphqls} beside this class), one data
  * fetcher per field that does more than read a property, the limits, and the error mapping.
  *
- * <p>Queries read the read model ({@link TodoList}), waiting first, when asked, until it reflects a
- * position ({@link ReadModelWait}); {@code Todo.events} reads the event store; mutations run commands
- * ({@link TodoCommands}).
+ * <p>The schema is the seed's (cq-rs/cqrs, {@code cqrs-todoql-psql}), type names and semantics included, with
+ * additions only (see {@code schema.graphqls}). Queries read the read model ({@link TodoList}), waiting first,
+ * when asked, until it reflects a position ({@link ReadModelWait}); {@code TodoQL.events} reads the event
+ * store; mutations run commands ({@link TodoCommands}) and answer with the to-do they left.
  */
 public final class TodoGraphQL {
 
     /** The value of {@code apiVersion}. */
     public static final String API_VERSION = "1.0";
-    /** The most events one {@code Todo.events} returns. */
+    /** The most events one {@code TodoQL.events} returns, as in the seed: a larger maxCount is clamped. */
     static final int MAX_EVENTS = 1_000;
+    /** {@code TodoQL.events} without maxCount, as in the seed. */
+    static final int DEFAULT_EVENTS = 100;
+    /** A page of {@code allTodos} without first (or with 0 or less), as in the seed. */
+    static final int DEFAULT_PAGE_SIZE = 100;
+    /** {@code Metadata.initiatedBy} of an event recorded without it (the API records it on every command). */
+    static final String UNKNOWN_INITIATOR = "unknown";
 
-    /** Waits until the to-do list read model reflects a global position; returns whether it does. */
+    /** Waits until the to-do list read model reflects a global position, at most {@code timeout}; says how it ended. */
     @FunctionalInterface
     public interface ReadModelWait {
-        boolean await(long position, Duration timeout);
+        WaitOutcome await(long position, Duration timeout);
     }
 
     private final TodoCommands commands;
@@ -65,6 +74,12 @@ public final class TodoGraphQL {
     private final Function<String, Optional<TodoActivity>> activity;
     private final ApiLimits limits;
     private final Counter readWaitTimeouts;
+    private final Counter readWaitsRefused;
+    /**
+     * Permits to wait for a position. A request's fields are fetched one after another on its thread (the
+     * fetchers are synchronous), so a request holds at most one permit at a time: this bounds waiting requests.
+     */
+    private final Semaphore waiting;
     private final GraphQL graphQL;
 
     /**
@@ -80,10 +95,15 @@ public final class TodoGraphQL {
         this.limits = Objects.requireNonNull(limits, "limits");
         this.readWaitTimeouts = Counter.builder("cqrs.read.your.writes.timeouts")
                 .description("Queries that answered before the read model reached their minPosition").register(metrics);
+        this.readWaitsRefused = Counter.builder("cqrs.read.your.writes.not.waited")
+                .description("Queries that did not wait for their minPosition because the most allowed were waiting").register(metrics);
+        this.waiting = new Semaphore(limits.maxWaitingQueries());
+        Gauge.builder("cqrs.read.your.writes.waiting", waiting, w -> limits.maxWaitingQueries() - w.availablePermits())
+                .description("Queries waiting now for the read model to reach their minPosition").register(metrics);
         this.graphQL = GraphQL.newGraphQL(schema())
                 .instrumentation(new ChainedInstrumentation(List.of(
                         new MaxQueryDepthInstrumentation(limits.maxQueryDepth()),
-                        new MaxQueryComplexityInstrumentation(limits.maxQueryComplexity(), new QueryCost()))))
+                        new MaxQueryComplexityInstrumentation(limits.maxQueryComplexity(), new QueryCost(limits.maxPageSize())))))
                 .defaultDataFetcherExceptionHandler(new ErrorMapping())
                 .build();
     }
@@ -113,25 +133,27 @@ public final class TodoGraphQL {
         }
         RuntimeWiring wiring = RuntimeWiring.newRuntimeWiring()
                 .scalar(Scalars.POSITION)
-                .scalar(Scalars.DATE_TIME)
+                .scalar(Scalars.DATE_TIME_UTC)
                 .scalar(Scalars.CURSOR)
                 .type(TypeRuntimeWiring.newTypeWiring("Query")
                         .dataFetcher("apiVersion", env -> API_VERSION)
                         .dataFetcher("allTodos", this::allTodos)
                         .dataFetcher("todo", this::todo))
-                .type(TypeRuntimeWiring.newTypeWiring("Mutation")
+                .type(TypeRuntimeWiring.newTypeWiring("Mutations")
                         .dataFetcher("newTodo", this::newTodo)
                         .dataFetcher("todo", this::todoMutation))
-                .type(TypeRuntimeWiring.newTypeWiring("TodoMutation")
+                .type(TypeRuntimeWiring.newTypeWiring("TodoMutQL")
                         .dataFetcher("setDescription", command(env -> new TodoCommand.UpdateDescription(env.getArgument("text"))))
                         .dataFetcher("setReminder", command(env -> new TodoCommand.SetReminder(env.getArgument("time"))))
                         .dataFetcher("cancelReminder", command(env -> new TodoCommand.CancelReminder()))
                         .dataFetcher("toggle", command(env -> new TodoCommand.ToggleCompletion()))
                         .dataFetcher("complete", command(env -> new TodoCommand.MarkCompleted()))
                         .dataFetcher("reset", command(env -> new TodoCommand.ResetCompleted())))
-                .type(TypeRuntimeWiring.newTypeWiring("Todo")
+                .type(TypeRuntimeWiring.newTypeWiring("TodoQL")
                         .dataFetcher("events", this::history)
                         .dataFetcher("activity", env -> activity.apply(env.<TodoView>getSource().id()).orElse(null)))
+                .type(TypeRuntimeWiring.newTypeWiring("TodoEdge")
+                        .dataFetcher("id", env -> env.<Edge>getSource().node().id()))
                 .type(TypeRuntimeWiring.newTypeWiring("VersionedTodoEvent")
                         .dataFetcher("sequence", env -> env.<VersionedEventWithMetadata<TodoEvent>>getSource().sequence().value())
                         .dataFetcher("event", env -> env.<VersionedEventWithMetadata<TodoEvent>>getSource().event())
@@ -146,7 +168,9 @@ public final class TodoGraphQL {
                         .dataFetcher("newReminder", env -> env.<TodoEvent.ReminderUpdated>getSource().reminder().orElse(null)))
                 .type(TypeRuntimeWiring.newTypeWiring("Completed").dataFetcher("isComplete", env -> true))
                 .type(TypeRuntimeWiring.newTypeWiring("Uncompleted").dataFetcher("isComplete", env -> false))
-                .type(TypeRuntimeWiring.newTypeWiring("EventMetadata")
+                .type(TypeRuntimeWiring.newTypeWiring("Metadata")
+                        // The seed's field is non-null; every command of ours records who issued it.
+                        .dataFetcher("initiatedBy", env -> env.<dev.cqrs.core.EventMetadata>getSource().initiatedBy().orElse(UNKNOWN_INITIATOR))
                         .dataFetcher("eventId", env -> env.<dev.cqrs.core.EventMetadata>getSource().eventId().toString())
                         .dataFetcher("correlationId", env -> env.<dev.cqrs.core.EventMetadata>getSource().correlationId().toString())
                         .dataFetcher("causationId", env -> env.<dev.cqrs.core.EventMetadata>getSource().causationId()
@@ -167,11 +191,12 @@ public final class TodoGraphQL {
     record PageInfo(boolean hasNextPage, boolean hasPreviousPage, Optional<Long> startCursor, Optional<Long> endCursor) {
     }
 
+    /**
+     * The seed's paging: {@code first} absent, 0 or negative means the default page (100, the seed's), and more
+     * than a page holds is clamped to it rather than refused.
+     */
     private Page allTodos(DataFetchingEnvironment env) {
-        int first = Objects.requireNonNullElse(env.<Integer>getArgument("first"), 20);
-        if (first < 0 || first > limits.maxPageSize()) {
-            throw ApiException.badRequest("first must be between 0 and " + limits.maxPageSize() + ", not " + first);
-        }
+        int first = pageSize(env.getArgument("first"), limits.maxPageSize());
         Optional<Long> after = Optional.ofNullable(env.getArgument("after"));
         awaitReadModel(env);
         TodoPage page = list.page(first, after.map(OptionalLong::of).orElse(OptionalLong.empty()));
@@ -181,50 +206,84 @@ public final class TodoGraphQL {
                 edges.isEmpty() ? Optional.empty() : Optional.of(edges.getLast().cursor())));
     }
 
+    /** The size of a page of {@code allTodos} for the argument {@code first}, by the seed's rules. */
+    static int pageSize(Integer first, int maxPageSize) {
+        int asked = first == null || first <= 0 ? DEFAULT_PAGE_SIZE : first;
+        return Math.min(asked, maxPageSize);
+    }
+
+    /** The to-do from the read model; null when there is none, as in the seed. */
     private TodoView todo(DataFetchingEnvironment env) {
         String id = todoId(env);
         awaitReadModel(env);
-        return list.find(id).map(TodoView::of)
-                .orElseThrow(() -> new ApiException(ErrorCode.NOT_FOUND, "there is no to-do " + id
-                        + (env.containsArgument("minPosition") && env.getArgument("minPosition") != null ? ""
-                        : " in the read model (pass minPosition to wait for a write of yours)")));
+        return list.find(id).map(TodoView::of).orElse(null);
     }
 
+    /**
+     * The seed's history: newest first, {@code maxCount} clamped to {@value #MAX_EVENTS} (0: none),
+     * {@code before} 0 meaning before the first event (none); negative values are refused, as the seed refused them.
+     */
     private List<VersionedEventWithMetadata<TodoEvent>> history(DataFetchingEnvironment env) {
         Integer before = env.getArgument("before");
-        int maxCount = Objects.requireNonNullElse(env.<Integer>getArgument("maxCount"), 100);
-        if (maxCount < 1 || maxCount > MAX_EVENTS) {
-            throw ApiException.badRequest("maxCount must be between 1 and " + MAX_EVENTS + ", not " + maxCount);
+        int maxCount = Objects.requireNonNullElse(env.<Integer>getArgument("maxCount"), DEFAULT_EVENTS);
+        if (maxCount < 0) {
+            throw ApiException.badRequest("maxCount must be a positive number, not " + maxCount);
         }
-        if (before != null && before < 1) {
+        if (before != null && before < 0) {
             throw ApiException.badRequest("before must be an event number, 1 or more, not " + before);
         }
+        if (maxCount == 0 || (before != null && before <= 1)) {
+            return List.of();
+        }
         return events.readEventsBackward(env.<TodoView>getSource().id(),
-                before == null ? Before.endOfStream() : Before.event(before), maxCount);
+                before == null ? Before.endOfStream() : Before.event(before), Math.min(maxCount, MAX_EVENTS));
     }
 
-    /** Waits, bounded, for the query's minPosition; answers with what the read model has either way. */
+    /**
+     * Waits, bounded, for the query's minPosition; answers with what the read model has either way. All waits of
+     * one request end by one deadline ({@link ApiLimits#maxReadWait()} after its first), and at most
+     * {@link ApiLimits#maxWaitingQueries()} requests wait at once: beyond that, a query only checks once.
+     */
     private void awaitReadModel(DataFetchingEnvironment env) {
         Long minPosition = env.getArgument("minPosition");
         if (minPosition == null) {
             return;
         }
+        RequestContext context = context(env);
+        if (context.hasSeenReached(minPosition)) {
+            context.awaited(minPosition, RequestContext.ReadYourWrites.REACHED, 0);
+            return;
+        }
+        Duration remaining = context.remainingWait(limits.maxReadWait());
+        boolean permitted = !remaining.isZero() && waiting.tryAcquire();
         long started = System.nanoTime();
-        boolean reached;
+        WaitOutcome outcome;
         try {
-            reached = readModelWait.await(minPosition, limits.maxReadWait());
+            // Without a permit or time left, one check (a zero timeout) still tells whether the position is there.
+            outcome = readModelWait.await(minPosition, permitted ? remaining : Duration.ZERO);
         } catch (RuntimeException e) {
             throw new TodoList.ReadModelUnavailableException("waiting for position " + minPosition + " failed: " + e.getMessage(), e);
+        } finally {
+            if (permitted) {
+                waiting.release();
+            }
         }
-        if (!reached) {
-            readWaitTimeouts.increment();
+        RequestContext.ReadYourWrites how = outcome == WaitOutcome.TIMED_OUT && !permitted && !remaining.isZero()
+                ? RequestContext.ReadYourWrites.NOT_WAITED : RequestContext.ReadYourWrites.of(outcome);
+        RequestContext.ReadYourWrites before = context.awaited(minPosition, how, (System.nanoTime() - started) / 1_000_000);
+        // Counted once per request, when its outcome first becomes this bad.
+        if (how.ordinal() > before.ordinal()) {
+            switch (how) {
+                case TIMED_OUT -> readWaitTimeouts.increment();
+                case NOT_WAITED -> readWaitsRefused.increment();
+                default -> { }
+            }
         }
-        context(env).awaited(minPosition, reached, (System.nanoTime() - started) / 1_000_000);
     }
 
     // ---- mutations ----
 
-    private CommandOutcome newTodo(DataFetchingEnvironment env) {
+    private TodoView newTodo(DataFetchingEnvironment env) {
         RequestContext context = context(env);
         context.requireMayMutate();
         String text = env.getArgument("text");
@@ -238,13 +297,14 @@ public final class TodoGraphQL {
         return todoId(env);
     }
 
-    private DataFetcher<CommandOutcome> command(Function<DataFetchingEnvironment, TodoCommand> command) {
+    /** A command field of {@code TodoMutQL}: the to-do as the command left it, null when there is no such to-do. */
+    private DataFetcher<TodoView> command(Function<DataFetchingEnvironment, TodoCommand> command) {
         return env -> {
             RequestContext context = context(env);
             Integer expected = env.getArgument("expectedVersion");
             return commands.execute(env.getSource(), command.apply(env),
                     expected == null ? OptionalLong.empty() : OptionalLong.of(expected),
-                    context.commandMetadata(Optional.ofNullable(env.getArgument("idempotencyKey"))));
+                    context.commandMetadata(Optional.ofNullable(env.getArgument("idempotencyKey")))).orElse(null);
         };
     }
 

@@ -5,10 +5,16 @@ import dev.cqrs.embedded.kafka.KafkaOptions;
 import dev.cqrs.embedded.postgres.PostgresOptions;
 import dev.cqrs.embedded.postgres.PostgresServer;
 import dev.cqrs.embedded.registry.LocalSchemaRegistry;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,11 +25,37 @@ import org.slf4j.LoggerFactory;
  * PostgreSQL when {@code CQRS_DB_URL} is not set, a Kafka broker when {@code CQRS_KAFKA_BOOTSTRAP} is
  * not, and a local schema registry (on that Kafka) when {@code CQRS_SCHEMA_REGISTRY_URL} is not. The
  * HTTP server listens on 127.0.0.1 unless {@code CQRS_HTTP_HOST} says otherwise.
+ *
+ * <p>The embedded servers listen where the ecosystem's clients look first, so that kcat, Confluent's
+ * clients or KafkaJS attach without reading a log: Kafka on 9092, the registry on 8081, PostgreSQL on
+ * 5432 ({@code CQRS_DEV_KAFKA_PORT}, {@code CQRS_DEV_REGISTRY_PORT}, {@code CQRS_DEV_DB_PORT} change
+ * them). A port that is taken falls back to a free one, with a warning that says so, and the banner
+ * shows where each server really is.
  */
 final class DevMode {
 
     private static final Logger log = LoggerFactory.getLogger(DevMode.class);
     static final String DATA_DIR_VARIABLE = "CQRS_DEV_DATA_DIR";
+
+    /** A fixed port of an embedded server, its variable, and what it is called in messages. */
+    enum DevPort {
+        DB("CQRS_DEV_DB_PORT", 5432, "PostgreSQL"),
+        KAFKA("CQRS_DEV_KAFKA_PORT", 9092, "Kafka"),
+        REGISTRY("CQRS_DEV_REGISTRY_PORT", 8081, "the schema registry");
+
+        final String variable;
+        final int preferred;
+        final String server;
+
+        DevPort(String variable, int preferred, String server) {
+            this.variable = variable;
+            this.preferred = preferred;
+            this.server = server;
+        }
+    }
+
+    /** The ports that were taken, so that the banner can say why a server is elsewhere. */
+    private static final List<String> fallbacks = new ArrayList<>();
 
     private DevMode() {
     }
@@ -45,7 +77,8 @@ final class DevMode {
         Files.createDirectories(data);
         Map<String, String> completed = new HashMap<>(env);
         if (isBlank(env, ServiceConfig.Setting.DB_URL)) {
-            PostgresServer postgres = PostgresServer.start(PostgresOptions.temporary().withDataDirectory(data.resolve("postgres")));
+            PostgresServer postgres = PostgresServer.start(PostgresOptions.temporary().withDataDirectory(data.resolve("postgres"))
+                    .withPort(port(env, DevPort.DB)));
             servers.push(postgres::stop);
             completed.put(ServiceConfig.Setting.DB_URL.variable(), postgres.jdbcUrl("postgres"));
             completed.put(ServiceConfig.Setting.DB_USER.variable(), postgres.user());
@@ -53,13 +86,14 @@ final class DevMode {
         }
         String bootstrap = env.get(ServiceConfig.Setting.KAFKA_BOOTSTRAP.variable());
         if (isBlank(env, ServiceConfig.Setting.KAFKA_BOOTSTRAP)) {
-            KafkaBroker kafka = KafkaBroker.start(KafkaOptions.temporary().withDataDirectory(data.resolve("kafka")));
+            KafkaBroker kafka = KafkaBroker.start(KafkaOptions.temporary().withDataDirectory(data.resolve("kafka"))
+                    .withPort(port(env, DevPort.KAFKA)));
             servers.push(kafka);
             bootstrap = kafka.bootstrapServers();
             completed.put(ServiceConfig.Setting.KAFKA_BOOTSTRAP.variable(), bootstrap);
         }
         if (isBlank(env, ServiceConfig.Setting.SCHEMA_REGISTRY_URL)) {
-            LocalSchemaRegistry registry = LocalSchemaRegistry.start(bootstrap, 0, "_schemas");
+            LocalSchemaRegistry registry = LocalSchemaRegistry.start(bootstrap, port(env, DevPort.REGISTRY), "_schemas");
             servers.push(registry);
             completed.put(ServiceConfig.Setting.SCHEMA_REGISTRY_URL.variable(), registry.url());
         }
@@ -68,6 +102,90 @@ final class DevMode {
         writeEndpoints(data, completed, servers);
         log.info("Dev mode: data in {}", data);
         return completed;
+    }
+
+    /**
+     * The port that {@code server} is to listen on: its variable's value, else the preferred port if it is free
+     * on loopback, else 0 (a free one), with a warning that names the taken port.
+     */
+    static int port(Map<String, String> env, DevPort server) {
+        String given = env.get(server.variable);
+        if (given != null && !given.isBlank()) {
+            try {
+                int port = Integer.parseInt(given.strip());
+                if (port >= 0 && port <= 65_535) {
+                    return port;
+                }
+            } catch (NumberFormatException e) {
+                // refused below
+            }
+            throw new ServiceConfig.InvalidConfigException(server.variable + " must be a port number (0 for any free"
+                    + " port), was '" + given + "'");
+        }
+        if (isFree(server.preferred)) {
+            return server.preferred;
+        }
+        log.warn("Port {} is taken (another {} running?): dev mode's {} listens on a free port instead; set {} to"
+                + " choose one", server.preferred, server.server, server.server, server.variable);
+        fallbacks.add(server.server + ": port " + server.preferred + " was taken, see " + server.variable);
+        return 0;
+    }
+
+    private static boolean isFree(int port) {
+        try (ServerSocket socket = new ServerSocket()) {
+            socket.setReuseAddress(false);
+            socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /**
+     * What dev mode prints once the service serves: every address, and a consumer command to paste.
+     *
+     * @param env the environment completed by {@link #start}
+     */
+    static String banner(Map<String, String> env, String serviceUrl, Path data) {
+        String db = dev.cqrs.core.Redaction.url(env.get(ServiceConfig.Setting.DB_URL.variable()));
+        String user = env.getOrDefault(ServiceConfig.Setting.DB_USER.variable(), "postgres");
+        String bootstrap = env.get(ServiceConfig.Setting.KAFKA_BOOTSTRAP.variable()).replace("127.0.0.1", "localhost");
+        String registry = env.get(ServiceConfig.Setting.SCHEMA_REGISTRY_URL.variable()).replace("127.0.0.1", "localhost");
+        String readSchema = env.getOrDefault(ServiceConfig.Setting.READ_SCHEMA.variable(), "read");
+        String topic = env.getOrDefault(ServiceConfig.RELAY_PREFIX + "TOPIC_PATTERN", "events.{aggregateType}")
+                .replace("{aggregateType}", "todo");
+        java.util.regex.Matcher hostPort = java.util.regex.Pattern.compile("jdbc:postgresql://([^:/]+):(\\d+)/([^?]*)")
+                .matcher(db == null ? "" : db);
+        String psql = hostPort.find()
+                ? "psql -h " + hostPort.group(1) + " -p " + hostPort.group(2) + " -U " + user + " " + hostPort.group(3)
+                : "psql \"" + db + "\"";
+        StringBuilder text = new StringBuilder(String.format("""
+
+                The to-do service runs in dev mode:
+                  the page     %1$s/
+                  GraphQL      %1$s/graphql   (GraphiQL: %1$s/graphiql)
+                  health       %1$s/health/ready
+                  metrics      %1$s/metrics
+                  PostgreSQL   %2$s   (user %3$s, no password; read models in schema %4$s, e.g. %4$s.todos)
+                               %5$s
+                  Kafka        %6$s   (the to-do events: topic %7$s, key = to-do id; read them read_committed)
+                  registry     %8$s   (Confluent's REST API; the payloads are Avro in Confluent's wire format)
+                  data         %9$s
+                """, serviceUrl, db, user, readSchema, psql, bootstrap, topic, registry, data));
+        for (String fallback : fallbacks) {
+            text.append("  note         ").append(fallback).append('\n');
+        }
+        text.append(String.format("""
+
+                Consume the to-do events (README: "Consume the to-do events from your own service"):
+                  kcat -b %1$s -C -t %2$s -o beginning -X isolation.level=read_committed -f '%%k %%h\\n'
+                  kafka-avro-console-consumer --bootstrap-server %1$s --topic %2$s --from-beginning \\
+                    --property schema.registry.url=%3$s --consumer-property isolation.level=read_committed \\
+                    --property print.key=true --property print.headers=true
+                Press Ctrl-C to stop it.
+
+                """, bootstrap, topic, registry));
+        return text.toString();
     }
 
     /** The file in which a running dev mode says where its servers are, for {@code ./cqrs audit}. */

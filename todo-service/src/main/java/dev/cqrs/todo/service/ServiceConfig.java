@@ -80,7 +80,10 @@ public record ServiceConfig(
         API_MAX_QUERY_COMPLEXITY("CQRS_API_MAX_QUERY_COMPLEXITY", "5000", "The largest cost of one GraphQL operation (100-1000000): "
                 + "fields 1, reads 10, commands 500, lists times their size."),
         API_MAX_PAGE_SIZE("CQRS_API_MAX_PAGE_SIZE", "100", "The largest page of allTodos (1-1000)."),
-        API_READ_WAIT_MS("CQRS_API_READ_WAIT_MS", "5000", "The longest a query waits for its minPosition, in ms (0-30000)."),
+        API_READ_WAIT_MS("CQRS_API_READ_WAIT_MS", "5000", "The longest a request waits for its minPosition, in ms (0-30000):"
+                + " all of its fields together."),
+        API_MAX_WAITING_QUERIES("CQRS_API_MAX_WAITING_QUERIES", "64", "How many requests may wait for a minPosition at once"
+                + " (0-10000); beyond it a query answers without waiting and says so in extensions.readYourWrites."),
         COMMAND_RETRIES("CQRS_COMMAND_RETRIES", "3", "Retries of a command without expectedVersion when a concurrent writer wins (0-20)."),
         SNAPSHOT_EVERY("CQRS_SNAPSHOT_EVERY", "100", "Snapshot a to-do every this many events; 0 never.");
 
@@ -157,7 +160,8 @@ public record ServiceConfig(
                 r.integer(Setting.API_MAX_QUERY_DEPTH, 5, 100),
                 r.integer(Setting.API_MAX_QUERY_COMPLEXITY, 100, 1_000_000),
                 r.integer(Setting.API_MAX_PAGE_SIZE, 1, 1_000),
-                Duration.ofMillis(r.integer(Setting.API_READ_WAIT_MS, 0, 30_000)));
+                Duration.ofMillis(r.integer(Setting.API_READ_WAIT_MS, 0, 30_000)),
+                r.integer(Setting.API_MAX_WAITING_QUERIES, 0, 10_000));
         int retries = r.integer(Setting.COMMAND_RETRIES, 0, 20);
         int snapshotEvery = r.integer(Setting.SNAPSHOT_EVERY, 0, 1_000_000);
 

@@ -21,6 +21,7 @@ import dev.cqrs.projector.StateProjection;
 import dev.cqrs.todo.api.GraphQLEndpoint;
 import dev.cqrs.todo.api.TodoCommands;
 import dev.cqrs.todo.api.TodoGraphQL;
+import dev.cqrs.todo.api.WaitOutcome;
 import dev.cqrs.todo.domain.TodoAggregate;
 import dev.cqrs.todo.domain.TodoCommand;
 import dev.cqrs.todo.domain.TodoEvent;
@@ -137,11 +138,7 @@ public final class TodoService implements AutoCloseable {
         if (config.runs(Role.RELAY)) {
             Relay relay = opened(resources, Relay.start(store.orElseThrow(), config.relayConfig()));
             metrics.bindRelay(relay);
-            probes.add(new Health.Probe("relay", () -> {
-                RelayStatus status = relay.status();
-                return status.role() == RelayStatus.Role.STOPPED ? Health.Check.down("stopped")
-                        : Health.Check.up(status.role().name().toLowerCase() + status.lastError().map(e -> ", last error: " + e).orElse(""));
-            }));
+            probes.add(new Health.Probe("relay", () -> relayCheck(relay.status())));
         }
 
         String topic = config.todoTopic();
@@ -197,9 +194,11 @@ public final class TodoService implements AutoCloseable {
         }
         EntityStore<TodoState, TodoCommand, TodoEvent> todos = entities.build();
 
+        // The API's connections are closed with the others, after the projector and the relay (which were opened
+        // before them): resources close from the front of the deque, so these go to its back.
         ReadYourWrites readYourWrites = projector.map(Projector::readYourWrites)
-                .orElseGet(() -> opened(resources, ReadYourWrites.connect(config.projectorConfig(), List.of(todoList))));
-        HikariDataSource readPool = opened(resources, readModelPool(config));
+                .orElseGet(() -> closedLast(resources, ReadYourWrites.connect(config.projectorConfig(), List.of(todoList))));
+        HikariDataSource readPool = closedLast(resources, readModelPool(config));
         probes.add(new Health.Probe("readModel", () -> {
             try (Connection c = readPool.getConnection()) {
                 return c.isValid(2) ? Health.Check.up("PostgreSQL answers") : Health.Check.down("PostgreSQL does not answer");
@@ -210,7 +209,12 @@ public final class TodoService implements AutoCloseable {
 
         TodoGraphQL graphQL = new TodoGraphQL(new TodoCommands(todos, metrics.registry()),
                 new TodoList(readPool, config.readSchema()), events,
-                (position, timeout) -> readYourWrites.awaitPosition(TodoListProjection.NAME, position, timeout),
+                // Until ReadYourWrites tells a dead-lettered position apart, its boolean maps to REACHED or TIMED_OUT.
+                (position, timeout) -> switch (readYourWrites.await(TodoListProjection.NAME, position, timeout)) {
+                    case REACHED -> WaitOutcome.REACHED;
+                    case DEAD_LETTERED -> WaitOutcome.DEAD_LETTERED;
+                    case TIMED_OUT -> WaitOutcome.TIMED_OUT;
+                },
                 id -> projector.flatMap(p -> queryActivity(p, activity, id)),
                 config.limits(), metrics.registry());
         return new Api(new GraphQLEndpoint(graphQL, config.tokens()), new WebAssets());
@@ -227,7 +231,7 @@ public final class TodoService implements AutoCloseable {
             javalin.routes.get("/health/live", ctx -> json(ctx, 200, health.live()));
             javalin.routes.get("/health/ready", ctx -> {
                 Map<String, Object> ready = health.ready();
-                json(ctx, "UP".equals(ready.get("status")) ? 200 : 503, ready);
+                json(ctx, "DOWN".equals(ready.get("status")) ? 503 : 200, ready);
             });
             javalin.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()));
 
@@ -241,6 +245,9 @@ public final class TodoService implements AutoCloseable {
                 javalin.routes.get("/style.css", served.web().serve("style.css"));
                 javalin.routes.get("/graphiql", served.web().serve("graphiql.html"));
                 javalin.routes.get("/graphiql.js", served.web().serve("graphiql.js"));
+                for (String file : List.of(WebAssets.GRAPHIQL_JS, WebAssets.GRAPHIQL_CSS, WebAssets.REACT_JS, WebAssets.REACT_DOM_JS)) {
+                    javalin.routes.get("/" + file, served.web().serve(file));
+                }
             });
 
             javalin.routes.error(404, ctx -> json(ctx, 404, Map.of("errors", List.of(Map.of(
@@ -299,6 +306,22 @@ public final class TodoService implements AutoCloseable {
         }
     }
 
+    /**
+     * The relay: DOWN when stopped or refusing to publish (with the reason), DEGRADED while an append holds
+     * the global log back (naming its backend), else UP with its role.
+     */
+    static Health.Check relayCheck(RelayStatus status) {
+        return switch (status.role()) {
+            case STOPPED -> Health.Check.down("stopped");
+            case REFUSED -> Health.Check.down("refuses to publish: " + status.lastError().orElse("(no reason given)"));
+            case LEADER, STANDBY -> status.logHeldBackBy()
+                    .map(holdUp -> Health.Check.degraded(status.role().name().toLowerCase() + ", the global log is held back by "
+                            + holdUp.describe()))
+                    .orElseGet(() -> Health.Check.up(status.role().name().toLowerCase()
+                            + status.lastError().map(e -> ", last error: " + e).orElse("")));
+        };
+    }
+
     private static Health.Check projectionCheck(ProjectionStatus status) {
         boolean ok = Set.of("RUNNING", "REBALANCING", "CREATED").contains(status.state());
         String detail = status.state() + ", lag " + status.lagRecords() + " record(s), at position " + status.lastPosition();
@@ -307,6 +330,12 @@ public final class TodoService implements AutoCloseable {
 
     private static <T extends AutoCloseable> T opened(Deque<AutoCloseable> resources, T resource) {
         resources.push(resource);
+        return resource;
+    }
+
+    /** A resource to close after everything opened so far: a connection pool that they may use while they stop. */
+    private static <T extends AutoCloseable> T closedLast(Deque<AutoCloseable> resources, T resource) {
+        resources.addLast(resource);
         return resource;
     }
 

@@ -48,7 +48,10 @@ public final class TodoServiceMain {
         return "usage: " + (launcher.endsWith(" dev") ? launcher + " [help]" : launcher + " [dev|serve|help]") + "\n\n"
                 + "  dev     dev mode: starts an embedded PostgreSQL, Kafka broker and schema registry for whatever the\n"
                 + "          environment does not name, keeps their data in $" + DevMode.DATA_DIR_VARIABLE + " (default .cqrs/dev),\n"
-                + "          and serves every role on http://localhost:8080\n"
+                + "          and serves every role on http://localhost:8080; Kafka listens on localhost:9092, the registry on\n"
+                + "          localhost:8081 and PostgreSQL on localhost:5432 (a port that is taken falls back to a free one)\n"
+                + "          ($" + DevMode.DevPort.KAFKA.variable + ", $" + DevMode.DevPort.REGISTRY.variable + ", $"
+                + DevMode.DevPort.DB.variable + " choose others; 0: any free port)\n"
                 + "  serve   the roles of CQRS_ROLES with the servers the environment names (containers)\n\n"
                 + "environment:\n" + ServiceConfig.documentation();
     }
@@ -57,8 +60,9 @@ public final class TodoServiceMain {
         Deque<AutoCloseable> servers = new ArrayDeque<>();
         TodoService service;
         Path data = DevMode.dataDirectory(env);
+        Map<String, String> effective;
         try {
-            Map<String, String> effective = dev ? DevMode.start(env, data, servers) : env;
+            effective = dev ? DevMode.start(env, data, servers) : env;
             service = TodoService.start(ServiceConfig.from(effective));
         } catch (ServiceConfig.InvalidConfigException e) {
             stopAll(servers);
@@ -89,17 +93,7 @@ public final class TodoServiceMain {
                 stop.run();
                 System.exit(0);
             });
-            System.out.printf("""
-
-                    The to-do service runs in dev mode:
-                      the page    %1$s/
-                      GraphQL     %1$s/graphql   (GraphiQL: %1$s/graphiql)
-                      health      %1$s/health/ready
-                      metrics     %1$s/metrics
-                      data        %2$s
-                    Press Ctrl-C to stop it.
-
-                    """, service.url(), data);
+            System.out.print(DevMode.banner(effective, service.url().toString(), data));
         }
         stopped.await();
     }

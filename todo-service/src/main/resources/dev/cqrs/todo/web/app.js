@@ -1,8 +1,9 @@
 // The to-do page: plain JavaScript over the service's GraphQL API.
 //
 // Every change sends the version the page shows as expectedVersion, so a to-do changed elsewhere in
-// the meantime is refused as CONFLICT (and said so) instead of silently overwritten. After a change,
-// the list is read again with the change's position as minPosition: it shows your own write.
+// the meantime is refused as CONFLICT (and said so) instead of silently overwritten. A change answers
+// with the to-do (TodoQL, the seed's type) and its position; the list is read again with that position as
+// minPosition, so it shows your own write.
 'use strict';
 
 const PAGE_SIZE = 10;
@@ -15,7 +16,7 @@ const LIST_QUERY = `query List($first: Int!, $after: Cursor, $minPosition: Posit
   }
 }`;
 
-const RESULT = 'position version todo { id version }';
+const RESULT = 'id version position';
 
 const page = {
   cursors: [null], // cursors[i]: the `after` of page i (null: the newest)
@@ -81,8 +82,6 @@ function explain(error) {
     }
     case 'VALIDATION':
       return ['error', 'Not saved: ' + error.message];
-    case 'NOT_FOUND':
-      return ['error', 'This to-do does not exist (any more).'];
     case 'UNAUTHORIZED':
       return ['error', 'Changes need an API token: enter it under "API token" below.'];
     case 'UNAVAILABLE':
@@ -160,7 +159,7 @@ function renderTodo(todo) {
     event.preventDefault();
     const value = reminderForm.querySelector('.reminder-input').value;
     change(todo, 'setReminder(time: $time, expectedVersion: $v)', {time: new Date(value).toISOString()},
-      '$time: DateTime!');
+      '$time: DateTimeUtc!');
   });
   li.querySelector('.cancel-reminder').addEventListener('click', () =>
     change(todo, 'cancelReminder(expectedVersion: $v)', {}));
@@ -175,7 +174,11 @@ async function change(todo, command, variables, declarations) {
     + ' todo(id: $id) { result: ' + command + ' { ' + RESULT + ' } } }';
   try {
     const data = await graphql(query, Object.assign({id: todo.id, v: todo.version}, variables));
-    remember(data.todo.result.position);
+    if (data.todo.result === null) {
+      notify('This to-do does not exist (any more).', 'error');
+    } else {
+      remember(data.todo.result.position);
+    }
   } catch (e) {
     const [kind, text] = explain(e);
     notify(text, kind);
@@ -208,7 +211,7 @@ async function add(event) {
   const text = document.getElementById('new-text');
   const reminder = document.getElementById('new-reminder');
   try {
-    const data = await graphql('mutation Add($text: String!, $reminder: DateTime, $key: String) {'
+    const data = await graphql('mutation Add($text: String!, $reminder: DateTimeUtc, $key: String) {'
       + ' newTodo(text: $text, reminderTime: $reminder, idempotencyKey: $key) { ' + RESULT + ' } }', {
       text: text.value,
       reminder: reminder.value ? new Date(reminder.value).toISOString() : null,

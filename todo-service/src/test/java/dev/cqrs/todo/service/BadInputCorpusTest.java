@@ -41,9 +41,9 @@ class BadInputCorpusTest {
     @BeforeAll
     static void start() {
         todo = TestService.start("todo_bad_input");
-        JsonNode created = todo.graphql("mutation { newTodo(text: \"the one to-do\") { position todo { id } } }", Map.of())
+        JsonNode created = todo.graphql("mutation { newTodo(text: \"the one to-do\") { id position } }", Map.of())
                 .path("data").path("newTodo");
-        existing = created.path("todo").path("id").asText();
+        existing = created.path("id").asText();
         JsonNode visible = todo.graphql("query($id: ID!, $p: Position) { todo(id: $id, minPosition: $p) { id } }",
                 Map.of("id", existing, "p", created.path("position").asText()));
         assertThat(visible.path("data").path("todo").path("id").asText()).isEqualTo(existing);
@@ -103,8 +103,6 @@ class BadInputCorpusTest {
         cases.add(json("a string variable for an Int", "query($f: Int) { allTodos(first: $f) { totalCount } }",
                 "{\"f\": \"ten\"}", 400, "BAD_REQUEST"));
         cases.add(json("an Int beyond 32 bits", "{ allTodos(first: 99999999999) { totalCount } }", "{}", 400, "BAD_REQUEST"));
-        cases.add(json("a negative page size", "{ allTodos(first: -1) { totalCount } }", "{}", 200, "BAD_REQUEST"));
-        cases.add(json("a page over the limit", "{ allTodos(first: 1000) { totalCount } }", "{}", 200, "BAD_REQUEST"));
         cases.add(json("a forged cursor", "{ allTodos(after: \"Z2FyYmFnZQ\") { totalCount } }", "{}", 400, "BAD_REQUEST"));
         cases.add(json("a negative position", "{ allTodos(minPosition: \"-5\") { totalCount } }", "{}", 400, "BAD_REQUEST"));
         cases.add(json("a position beyond 64 bits", "{ allTodos(minPosition: \"99999999999999999999\") { totalCount } }", "{}",
@@ -124,15 +122,8 @@ class BadInputCorpusTest {
         cases.add(json("an id of 300 characters", "mutation { todo(id: \"" + "i".repeat(300) + "\") { toggle { version } } }", "{}",
                 200, "BAD_REQUEST"));
         cases.add(json("an empty id", "mutation { todo(id: \"\") { toggle { version } } }", "{}", 200, "BAD_REQUEST"));
-        cases.add(json("maxCount over the limit", "{ todo(id: \"%s\") { events(maxCount: 5000) { sequence } } }", "{}", 200, "BAD_REQUEST"));
-        // Injection attempts
-        cases.add(json("SQL injection in a command's id",
-                "mutation { todo(id: \"x'); DROP TABLE cqrs.events; --\") { toggle { version } } }", "{}", 200, "NOT_FOUND"));
-        cases.add(json("SQL injection in a query's id",
-                "{ todo(id: \"' OR '1'='1\") { id description } }", "{}", 200, "NOT_FOUND"));
-        cases.add(json("GraphQL injection through a variable",
-                "query($id: ID!) { todo(id: $id) { id } }", "{\"id\": \"x\\\") { id } } mutation { newTodo(text: \\\"injected\\\") { version\"}",
-                200, "NOT_FOUND"));
+        cases.add(json("a negative maxCount", "{ todo(id: \"%s\") { events(maxCount: -1) { sequence } } }", "{}", 200, "BAD_REQUEST"));
+        cases.add(json("a negative before", "{ todo(id: \"%s\") { events(before: -3) { sequence } } }", "{}", 200, "BAD_REQUEST"));
         // GraphQL documents
         cases.add(json("a syntax error", "{ allTodos(first: ) { totalCount } }", "{}", 400, "BAD_REQUEST"));
         cases.add(json("an unknown field", "{ dropAllTodos }", "{}", 400, "BAD_REQUEST"));
@@ -173,6 +164,32 @@ class BadInputCorpusTest {
         assertThat(todo.eventCount()).as("events stored").isEqualTo(events);
         JsonNode alive = todo.graphql("{ apiVersion }", Map.of());
         assertThat(alive.path("data").path("apiVersion").asText()).isEqualTo("1.0");
+    }
+
+    /** Injection attempts through ids: they name no to-do, so the seed's answer is null, without an error. */
+    static Stream<Case> injections() {
+        return Stream.of(
+                json("SQL injection in a command's id",
+                        "mutation { todo(id: \"x'); DROP TABLE cqrs.events; --\") { toggle { version } } }", "{}", 200, ""),
+                json("SQL injection in a query's id", "{ todo(id: \"' OR '1'='1\") { id description } }", "{}", 200, ""),
+                json("GraphQL injection through a variable", "query($id: ID!) { todo(id: $id) { id } }",
+                        "{\"id\": \"x\\\") { id } } mutation { newTodo(text: \\\"injected\\\") { version\"}", 200, ""));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("injections")
+    void anInjectionAttemptFindsNothingStoresNothingAndTheServiceStaysUp(Case injection) {
+        long events = todo.eventCount();
+
+        TestService.Response response = todo.post("/graphql", injection.body(), injection.contentType(), injection.headers());
+
+        assertThat(response.status()).as(response.body()).isEqualTo(200);
+        assertThat(response.json().has("errors")).as(response.body()).isFalse();
+        JsonNode todoField = response.json().path("data").path("todo");
+        JsonNode answer = todoField.has("toggle") ? todoField.get("toggle") : todoField;
+        assertThat(answer.isNull()).as(response.body()).isTrue();
+        assertThat(todo.eventCount()).as("events stored").isEqualTo(events);
+        assertThat(todo.graphql("{ apiVersion }", Map.of()).path("data").path("apiVersion").asText()).isEqualTo("1.0");
     }
 
     @Test

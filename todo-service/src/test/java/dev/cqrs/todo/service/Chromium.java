@@ -23,6 +23,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
 
 /**
  * Debian's headless Chromium, driven over the Chrome DevTools Protocol with the JDK's WebSocket client:
@@ -48,6 +49,26 @@ final class Chromium implements AutoCloseable {
 
     static boolean isInstalled() {
         return Files.isExecutable(BINARY);
+    }
+
+    /**
+     * The first line of every browser test: where Chromium is not installed the test is skipped, saying why
+     * (an assumption, which Surefire counts as skipped); in CI ({@code CI=true}), where it must be installed,
+     * the test fails instead.
+     */
+    static void assumeInstalled() {
+        assumeInstalled(isInstalled(), System.getenv());
+    }
+
+    static void assumeInstalled(boolean installed, Map<String, String> env) {
+        if (installed) {
+            return;
+        }
+        String missing = "headless Chromium is not installed at " + BINARY + " (apt-get install chromium)";
+        if ("true".equalsIgnoreCase(env.getOrDefault("CI", ""))) {
+            throw new AssertionError(missing + ", and CI=true: CI must run the browser tests (.ci/run installs Chromium)");
+        }
+        Assumptions.abort(missing + ": this browser test is skipped");
     }
 
     /** Starts a fresh browser (its own profile) showing {@code url}. */

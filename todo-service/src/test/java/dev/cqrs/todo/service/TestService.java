@@ -32,6 +32,7 @@ final class TestService implements AutoCloseable {
 
     static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
 
     final TestDatabase db;
     final String prefix = "t" + UUID.randomUUID().toString().substring(0, 8);
@@ -104,20 +105,40 @@ final class TestService implements AutoCloseable {
         }
     }
 
+    /** The global position of the latest event in the event store (0 when there is none). */
+    long headPosition() {
+        try (Connection c = db.dataSource().getConnection(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT coalesce(max(global_position), 0) FROM cqrs.events")) {
+            rs.next();
+            return rs.getLong(1);
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** A GraphQL request; the response's JSON body. */
     JsonNode graphql(String query, Map<String, ?> variables) {
         return graphql(query, variables, Map.of()).json();
     }
 
     Response graphql(String query, Map<String, ?> variables, Map<String, String> headers) {
+        return graphql(query, variables, headers, DEFAULT_TIMEOUT);
+    }
+
+    /** A GraphQL request that must be answered within {@code timeout} (an {@link UncheckedIOException} if not). */
+    Response graphql(String query, Map<String, ?> variables, Map<String, String> headers, Duration timeout) {
         ObjectNode body = JSON.createObjectNode();
         body.put("query", query);
         body.set("variables", JSON.valueToTree(variables));
-        return post("/graphql", body.toString().getBytes(StandardCharsets.UTF_8), "application/json", headers);
+        return post("/graphql", body.toString().getBytes(StandardCharsets.UTF_8), "application/json", headers, timeout);
     }
 
     Response post(String path, byte[] body, String contentType, Map<String, String> headers) {
-        HttpRequest.Builder request = HttpRequest.newBuilder(url(path)).timeout(Duration.ofSeconds(30))
+        return post(path, body, contentType, headers, DEFAULT_TIMEOUT);
+    }
+
+    private Response post(String path, byte[] body, String contentType, Map<String, String> headers, Duration timeout) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(url(path)).timeout(timeout)
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body));
         if (contentType != null) {
             request.header("Content-Type", contentType);
@@ -127,7 +148,7 @@ final class TestService implements AutoCloseable {
     }
 
     Response get(String path) {
-        return send(HttpRequest.newBuilder(url(path)).timeout(Duration.ofSeconds(30)).GET().build());
+        return send(HttpRequest.newBuilder(url(path)).timeout(DEFAULT_TIMEOUT).GET().build());
     }
 
     private static Response send(HttpRequest request) {
