@@ -169,9 +169,7 @@ final class ConditionalAppender {
                             Optional<Precondition> precondition, Optional<AppendCondition> condition,
                             CommandMetadata metadata, ConsistencyLocks.Needed needed)
             throws SQLException, Appender.ConflictFound {
-        Prelude prelude = condition.isPresent()
-                ? lockAndCheck(stream.aggregateType(), condition.get(), needed)
-                : locks.prelude(schema, needed);
+        Prelude prelude = prelude(stream, condition, needed);
         try {
             return appender.appendWith(connection, stream, events, precondition, metadata, prelude);
         } catch (PSQLException e) {
@@ -198,6 +196,17 @@ final class ConditionalAppender {
         locks.addWriterLocks(needed, stream.aggregateType(), events);
         condition.ifPresent(c -> locks.addConditionLocks(needed, stream.aggregateType(), c.failIfEventsMatch()));
         return needed;
+    }
+
+    /**
+     * What runs before the Appender's statement: the locks, and the condition's check if there is one. None of
+     * it writes or takes a transaction id, so the events insert stays its transaction's first write, as the
+     * global log's bound requires ({@code ConditionalAppendTest} checks every kind).
+     */
+    Prelude prelude(StreamId stream, Optional<AppendCondition> condition, ConsistencyLocks.Needed needed) {
+        return condition.isPresent()
+                ? lockAndCheck(stream.aggregateType(), condition.get(), needed)
+                : locks.prelude(schema, needed);
     }
 
     /** The locks, then the check that raises {@value #CONDITION_FAILED} on the first matching event after the position. */

@@ -233,6 +233,71 @@ class ConditionalAppendTest {
         assertThat(log.get(1).tags()).isEmpty();
     }
 
+    /**
+     * The global log's bound rests on the events insert being its transaction's first write (the append's lock
+     * on the events table is taken before its transaction id). What a conditional or tagged append sends
+     * before the Appender's statement (advisory locks, the table lock, the check) must therefore take no
+     * transaction id: probed in the same round trip and transaction, for every kind of prelude.
+     */
+    @Test
+    void whatRunsBeforeTheInsertTakesNoTransactionId() throws Exception {
+        String course = unique("course");
+        StreamId stream = StreamId.of(type, "first-write");
+        List<EncodedEvent> tagged = List.of(encoded(new Opened("x", tags(course, "student:s1"))));
+        List<Optional<Query>> kinds = List.of(
+                Optional.empty(), // a tagged append without a condition: shared locks only
+                Optional.of(Query.of(QueryItem.ofTags(Tag.of(course)))),
+                Optional.of(Query.of(QueryItem.ofTypes(Opened.class).withTags(Tag.of(course)),
+                        QueryItem.ofTags(Tag.of("student:s1")))),
+                Optional.of(Query.of(QueryItem.ofTypes(Plain.class))), // the table lock
+                Optional.of(Query.all()));
+        for (Optional<Query> query : kinds) {
+            Optional<AppendCondition> condition = query.isEmpty() ? Optional.empty()
+                    : Optional.of(readWithin(query.get()).appendCondition());
+            ConsistencyLocks.Needed needed = conditional.locksFor(stream, tagged, condition);
+            Prelude prelude = conditional.prelude(stream, condition, needed);
+            assertThat(prelude.statements()).as("something runs before the insert for %s", query).isPositive();
+            assertThat(transactionIdAfter(prelude, needed.table != ConsistencyLocks.TableLock.NONE))
+                    .as("a transaction id taken before the insert, by %s", prelude.sql()).isNull();
+        }
+        // The probe sees an id when one was taken: a prelude that takes one.
+        Prelude takesAnId = new Prelude() {
+            @Override
+            public String sql() {
+                return "SELECT pg_current_xact_id(); ";
+            }
+
+            @Override
+            public int bind(PreparedStatement ps) {
+                return 1;
+            }
+
+            @Override
+            public int statements() {
+                return 1;
+            }
+        };
+        assertThat(transactionIdAfter(takesAnId, false)).as("the probe itself").isNotNull();
+    }
+
+    /** {@code prelude}, then {@code pg_current_xact_id_if_assigned()}, in one round trip: NULL if no id was taken. */
+    private Object transactionIdAfter(Prelude prelude, boolean inTransactionBlock) throws SQLException {
+        try (Connection c = connect()) {
+            c.setAutoCommit(!inTransactionBlock); // LOCK TABLE runs only in a block, as ConditionalAppender opens one
+            try (PreparedStatement ps = c.prepareStatement(prelude.sql() + "SELECT pg_current_xact_id_if_assigned()::text")) {
+                prelude.bind(ps);
+                try (ResultSet rs = prelude.execute(ps)) {
+                    rs.next();
+                    return rs.getObject(1);
+                }
+            } finally {
+                if (inTransactionBlock) {
+                    c.rollback();
+                }
+            }
+        }
+    }
+
     /** A read that must not block: at most 30 s. */
     private MatchingEvents<TaggedContractEvent> readWithin(Query query) throws Exception {
         return CompletableFuture.supplyAsync(() -> dcb.read(query)).get(30, TimeUnit.SECONDS);
