@@ -35,8 +35,8 @@ import java.util.TreeMap;
  * is running: every matching event of a transaction that took its id before the read's snapshot is
  * committed and visible to it, and any later one takes a larger position. The read therefore covers
  * every position below its snapshot's {@code xmax}, whatever else runs meanwhile (a read bounded by the
- * global log's {@code xmin} instead would miss committed events above it, and a decision would then
- * conflict even with its own previous event). A conditional append's check, likewise, sees every
+ * global log's {@link GlobalLog#visibleBound bound}, which any append still running holds back, would miss
+ * committed events above it, and a decision would then conflict even with its own previous event). A conditional append's check, likewise, sees every
  * matching event committed before it, and a matching writer that waited on its lock gets a later
  * position. Writers do not block writers; untagged appends take no lock at all.
  *
