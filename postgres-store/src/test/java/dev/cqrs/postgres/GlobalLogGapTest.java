@@ -58,8 +58,8 @@ class GlobalLogGapTest {
         AtomicInteger committedEvents = new AtomicInteger();
         AtomicBoolean writing = new AtomicBoolean(true);
 
-        List<String> seen = new ArrayList<>();
-        List<Long> seenPositions = new ArrayList<>();
+        List<String> seen = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<Long> seenPositions = java.util.Collections.synchronizedList(new ArrayList<>());
         Thread reader = Thread.ofPlatform().start(() -> {
             long last = 0;
             while (true) {
@@ -117,9 +117,17 @@ class GlobalLogGapTest {
         writing.set(false);
         reader.join(60_000);
         naiveThread.join(60_000);
-        assertThat(reader.isAlive()).as("the reader caught up").isFalse();
-
         List<String> expected = committed.stream().flatMap(c -> c.events().stream()).toList();
+        if (reader.isAlive()) {
+            Set<String> missing = new HashSet<>(expected);
+            synchronized (seen) {
+                seen.forEach(missing::remove);
+            }
+            throw new AssertionError("the reader did not catch up within 60 s: it saw " + seen.size() + " of "
+                    + expected.size() + " committed events; missing " + missing.size() + ": "
+                    + missing.stream().limit(20).toList() + " at positions " + positionsOf(missing.stream().limit(20).toList())
+                    + "; its last position " + (seenPositions.isEmpty() ? 0 : seenPositions.getLast()));
+        }
         assertThat(expected).hasSizeGreaterThanOrEqualTo(EVENTS);
         // Exactly once: no duplicates, nothing missing, nothing rolled back.
         assertThat(new HashSet<>(seen)).hasSameSizeAs(seen);
@@ -162,6 +170,23 @@ class GlobalLogGapTest {
         System.out.printf("gap test: %d events in %d transactions read exactly once and in order; %d rolled-back events"
                         + " never seen; a naive 'position > last' reader missed %d of them%n",
                 seen.size(), committed.size(), rolledBack.size(), naive.missed(new HashSet<>(expected)));
+    }
+
+    /** Where the given events ("id#sequence") sit in the log, for a failure message. */
+    private static List<Long> positionsOf(List<String> events) throws SQLException {
+        List<Long> positions = new ArrayList<>();
+        try (Connection connection = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password());
+             PreparedStatement ps = connection.prepareStatement("SELECT global_position FROM " + store.schema()
+                     + ".events WHERE aggregate_type = 'gap' AND aggregate_id = ? AND sequence = ?")) {
+            for (String event : events) {
+                ps.setString(1, event.substring(0, event.lastIndexOf('#')));
+                ps.setLong(2, Long.parseLong(event.substring(event.lastIndexOf('#') + 1)));
+                try (ResultSet rs = ps.executeQuery()) {
+                    positions.add(rs.next() ? rs.getLong(1) : -1L);
+                }
+            }
+        }
+        return positions;
     }
 
     private static int lowerBound(long[] sorted, long value) {

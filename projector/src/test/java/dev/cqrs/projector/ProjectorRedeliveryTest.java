@@ -105,7 +105,7 @@ class ProjectorRedeliveryTest {
         Map<String, Object> settings = support.projectorSettings();
         settings.put(ProjectorConfig.BATCH_MAX_EVENTS, 500);
         settings.put(ProjectorConfig.FLUSH_INTERVAL_MS, 10_000L);
-        settings.put(ProjectorConfig.COMMIT_INTERVAL_MS, 30_000L);
+        settings.put(ProjectorConfig.COMMIT_INTERVAL_MS, 10_000L);
         List<AppendResult> appended = new ArrayList<>();
         IntStream.range(0, 250).forEach(i -> appended.add(support.counters.append("c-" + (i % 40),
                 List.of(new ContractEvent.Incremented(1 + i % 5)), Optional.empty(), CommandMetadata.create())));

@@ -131,6 +131,21 @@ final class ProjectorTestSupport implements AutoCloseable {
         }
     }
 
+    /** These rows of the read model as readers see them (the view), read in one query; absent ones are missing. */
+    Map<String, Counter> readModel(List<String> ids) throws Exception {
+        try (Connection c = db.dataSource().getConnection();
+             java.sql.PreparedStatement ps = c.prepareStatement("SELECT id, total, events, name FROM read.counters WHERE id = ANY (?)")) {
+            ps.setArray(1, c.createArrayOf("text", ids.toArray()));
+            try (ResultSet rs = ps.executeQuery()) {
+                Map<String, Counter> rows = new HashMap<>();
+                while (rs.next()) {
+                    rows.put(rs.getString(1), new Counter(rs.getLong(2), rs.getLong(3), rs.getString(4)));
+                }
+                return rows;
+            }
+        }
+    }
+
     /** One row of the read model as readers see it (the view), or null. */
     Counter readModel(String id) throws Exception {
         try (Connection c = db.dataSource().getConnection();
