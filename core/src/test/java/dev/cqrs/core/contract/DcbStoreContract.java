@@ -128,6 +128,26 @@ public abstract class DcbStoreContract {
             assertThat(read.position()).isGreaterThanOrEqualTo(last);
         }
 
+        /**
+         * The empty query: a query of no items, or an item of no types and no tags, is refused with the
+         * name of the query that matches every event, so that "nothing to match" never silently reads
+         * (or guards) everything or nothing; {@code Query.all()} is that query, and a condition on it
+         * is checked like any other.
+         */
+        @Test
+        void anEmptyQueryIsRefusedAndQueryAllIsTheQueryOfEverything() {
+            assertThatThrownBy(() -> Query.of()).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("Query.all()");
+            assertThatThrownBy(() -> Query.of(List.of())).isInstanceOf(IllegalArgumentException.class);
+            assertThatThrownBy(() -> QueryItem.ofTags()).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("Query.all()");
+            assertThatThrownBy(() -> QueryItem.ofTypeNames()).isInstanceOf(IllegalArgumentException.class);
+            assertThat(Query.all().isAll()).isTrue();
+            long last = append(new Plain("untagged"));
+            MatchingEvents<TaggedContractEvent> read = store().read(Query.all());
+            assertThat(read.events()).extracting(SequencedEvent::position).contains(last);
+            assertThat(read.position()).isGreaterThanOrEqualTo(last);
+        }
+
         @Test
         void queryAllReadsEveryEventOfTheAggregateTypeInLogOrderAndNoOtherType() {
             append(new Opened("one", tags("a:1")));
