@@ -22,7 +22,7 @@ class BenchOptionsTest {
         assertThat(options.rounds()).isEqualTo(5);
         assertThat(options.clients()).isEqualTo(8);
         assertThat(options.scenarios()).extracting(Scenario::name).containsExactly("append", "batch", "rehydrate", "axon", "relay",
-                "endtoend", "replay");
+                "endtoend", "replay", "dcb");
         assertThat(options.events()).isEmpty();
         assertThat(options.out()).isEqualTo(Path.of("/repo/bench/results/2026-11-27T14-05-09"));
     }
