@@ -20,31 +20,31 @@ import javax.sql.DataSource;
  * <p>The guarantee: reading repeatedly after the last position seen returns every committed event
  * exactly once, never skipping one whose transaction commits late. Positions are
  * {@code (transaction id << 16) + index}, so it holds if a read only returns events below a bound that
- * no transaction still to commit an event can fall under. The bound is the smallest of
+ * no transaction still to commit an event can fall under. One statement, with one snapshot S, computes
+ * the bound as the smallest of
  * <ul>
- *   <li>the next transaction id to be handed out ({@code pg_snapshot_xmax} of the reading statement's
- *       snapshot): every later transaction gets a larger id; and</li>
- *   <li>the transaction id of every transaction that holds a write lock on the events table and has a
- *       transaction id, read from {@code pg_locks} after that snapshot.</li>
+ *   <li>S's xmax: every transaction that gets its id after S has an id at least that large; and</li>
+ *   <li>every transaction id that S saw running, unless {@code pg_locks}, read after S, shows that
+ *       transaction holding its own id's lock without holding a write lock on the events table.</li>
  * </ul>
- * An append takes its lock on the events table before it gets its transaction id (the events insert is
- * the first write of its transaction, see {@link Appender}), and keeps it until after its commit became
- * visible. So a transaction with an id below the bound either held the lock when {@code pg_locks} was read
- * (and is in the minimum), or had already committed or rolled back, visibly, to the read that follows in a
- * statement of its own, with a newer snapshot. Transactions that never write the events table (a report, a
- * migration, another service's work in the same cluster) do not hold the log back at all: only an append
- * still running does, and only until it ends.
- *
- * <p>The read of {@code pg_locks} is one call of {@code pg_lock_status()}: it reads the backends'
- * fast-path locks, then the main lock table. A writer whose relation lock is seen but whose transaction id
- * lock is gone by the second read has committed, so its events are visible to the read that follows.
+ * Why that is enough: take an append W, still running when the read that follows looks, with an id X
+ * below S's xmax. X was handed out before S, so S saw W running. An append takes its lock on the events
+ * table before it gets its id (the events insert is the first write of its transaction, see
+ * {@link Appender}) and keeps it until after its commit became visible, so W held that lock when
+ * {@code pg_locks} was read, and X stays in the minimum. Transactions that never write the events table
+ * (a report, a migration, another service's work in the same cluster) show their id's lock without an
+ * events lock and drop out: they do not hold the log back at all. A transaction whose id's lock is not
+ * in {@code pg_locks} stays in the minimum: it may have just ended, or it may be an append between
+ * getting its id and taking that id's lock (the server does the two one after the other, and a writer
+ * descheduled in between is invisible to {@code pg_locks} but already running in S). Keeping it makes
+ * that one read stop short; the next read, with a newer snapshot, goes on.
  */
 public final class GlobalLog {
 
     /**
-     * One statement, one snapshot: the next transaction id of the snapshot, and the oldest transaction id
-     * among the transactions holding a write lock on the events table, as a 64-bit id (pg_locks shows
-     * 32-bit ids; a running transaction's id lies between the snapshot's xmin and xmax).
+     * One statement, one snapshot: its xmax, and the oldest transaction id it saw running that is not known
+     * to be a transaction outside the events table (see the class comment). The snapshot lists 64-bit ids;
+     * pg_locks shows 32-bit ones, and running transactions lie well within 2^31 of each other.
      */
     private final String boundSql;
 
@@ -54,14 +54,17 @@ public final class GlobalLog {
     GlobalLog(DataSource pool, String schema) {
         this.pool = pool;
         this.schema = schema;
-        this.boundSql = "WITH s AS (SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS xmin,"
-                + " pg_snapshot_xmax(pg_current_snapshot())::text::bigint AS xmax),"
-                + " locks AS MATERIALIZED (SELECT locktype, relation, virtualtransaction, transactionid, mode FROM pg_locks"
-                + " WHERE granted AND (locktype = 'transactionid' OR (locktype = 'relation' AND relation = '" + schema + ".events'::regclass"
-                + " AND mode IN ('RowExclusiveLock', 'ShareRowExclusiveLock', 'ExclusiveLock', 'AccessExclusiveLock'))))"
-                + " SELECT s.xmax, (SELECT min(s.xmin + ((x.transactionid::text::bigint - s.xmin % 4294967296 + 4294967296) % 4294967296))"
-                + " FROM locks x JOIN locks w ON w.virtualtransaction = x.virtualtransaction AND w.locktype = 'relation'"
-                + " WHERE x.locktype = 'transactionid') FROM s";
+        this.boundSql = "WITH s AS (SELECT pg_current_snapshot() AS snapshot),"
+                + " locks AS MATERIALIZED (SELECT locktype, virtualtransaction, transactionid FROM pg_locks"
+                + " WHERE granted AND ((locktype = 'transactionid' AND mode = 'ExclusiveLock')"
+                + " OR (locktype = 'relation' AND relation = '" + schema + ".events'::regclass"
+                + " AND mode IN ('RowExclusiveLock', 'ShareRowExclusiveLock', 'ExclusiveLock', 'AccessExclusiveLock')))),"
+                + " bystanders AS (SELECT x.transactionid::text::bigint AS xid32 FROM locks x WHERE x.locktype = 'transactionid'"
+                + " AND NOT EXISTS (SELECT 1 FROM locks w WHERE w.locktype = 'relation' AND w.virtualtransaction = x.virtualtransaction))"
+                + " SELECT pg_snapshot_xmax(s.snapshot)::text::bigint,"
+                + " (SELECT min(r.xid) FROM (SELECT pg_snapshot_xip(s.snapshot)::text::bigint AS xid) r"
+                + " WHERE NOT EXISTS (SELECT 1 FROM bystanders b WHERE b.xid32 = r.xid % 4294967296))"
+                + " FROM s";
     }
 
     /**
