@@ -47,8 +47,8 @@ class ProjectorRedeliveryTest {
     @Test
     void aProjectorPausedPastItsSessionTimeoutAndResumedAppliesNothingTwice() throws Exception {
         Map<String, Object> settings = support.projectorSettings();
-        settings.put("streams.consumer.session.timeout.ms", 6_000);
-        settings.put("streams.consumer.heartbeat.interval.ms", 1_000);
+        settings.put("streams.consumer.session.timeout.ms", 3_000);
+        settings.put("streams.consumer.heartbeat.interval.ms", 500);
         AtomicBoolean done = new AtomicBoolean();
         Thread[] writers = support.write(4_000, 2, () -> !done.get());
         Path logA = logs.resolve("a.log");
@@ -65,14 +65,14 @@ class ProjectorRedeliveryTest {
                 long paused = System.nanoTime();
                 // Past the session timeout: the other process must take the paused one's partitions and go on.
                 long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-                while (System.nanoTime() - paused < Duration.ofSeconds(12).toNanos()
+                while (System.nanoTime() - paused < Duration.ofSeconds(7).toNanos()
                         || ProjectorTestSupport.processed(logB) <= before) {
                     assertThat(System.nanoTime()).as("the other process goes on while one is paused").isLessThan(deadline);
                     Thread.sleep(100);
                 }
                 ProcessSignals.resume(a.pid());
                 pauses.add("paused " + Duration.ofNanos(System.nanoTime() - paused).toMillis() + " ms");
-                Thread.sleep(3_000);
+                Thread.sleep(2_000);
             }
             done.set(true);
             ProjectorTestSupport.join(writers);

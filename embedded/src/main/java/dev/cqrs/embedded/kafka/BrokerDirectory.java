@@ -132,6 +132,9 @@ final class BrokerDirectory {
         config.put("transaction.state.log.num.partitions", 1);
         config.put("share.coordinator.state.topic.num.partitions", 1);
         config.put("group.initial.rebalance.delay.ms", 0);
+        // Lets a test's consumers use sessions of a few seconds (the broker's floor is 6 s), so that a test of
+        // what a paused member does after losing its partitions need not wait for the floor. Defaults unchanged.
+        config.put("group.min.session.timeout.ms", 1_000);
         // After a SIGKILL the controller refuses the restarted broker's registration until the
         // dead incarnation's session expires (default 9 s, retried every 2 s): a shorter session
         // makes a restart after a kill take seconds less. Heartbeats stay 8 per session.

@@ -18,6 +18,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+@org.junit.jupiter.api.Tag("soak") // ./cqrs soak: long fault-infrastructure runs, not in the default suite
 class KafkaBrokerProcessTest {
 
     private static final int RECORDS = 5_000;

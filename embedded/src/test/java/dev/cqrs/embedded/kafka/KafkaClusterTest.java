@@ -40,6 +40,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 /** Three KRaft nodes as JVMs of their own, shared by the tests of this class (each leaves it whole). */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@org.junit.jupiter.api.Tag("soak") // ./cqrs soak: long fault-infrastructure runs, not in the default suite
 class KafkaClusterTest {
 
     private KafkaCluster cluster;

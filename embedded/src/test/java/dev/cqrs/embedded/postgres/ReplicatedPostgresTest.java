@@ -21,6 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /** A primary and a streaming standby: failover with and without synchronous replication. */
+@org.junit.jupiter.api.Tag("soak") // ./cqrs soak: long fault-infrastructure runs, not in the default suite
 class ReplicatedPostgresTest {
 
     @Test

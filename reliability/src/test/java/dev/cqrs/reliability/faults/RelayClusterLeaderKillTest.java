@@ -37,6 +37,7 @@ import org.junit.jupiter.api.Timeout;
  * The relay as it is on main, publishing to a three-node cluster while the node that is its transaction
  * coordinator and leads every event partition and the checkpoint partition is SIGKILLed.
  */
+@org.junit.jupiter.api.Tag("soak") // ./cqrs soak: long fault-infrastructure runs, not in the default suite
 class RelayClusterLeaderKillTest {
 
     private static final String AGGREGATE_TYPE = "counter";
