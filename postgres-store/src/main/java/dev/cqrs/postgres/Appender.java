@@ -302,7 +302,9 @@ final class Appender {
                             rs.getLong(4), rs.getLong(5), false);
                 }
                 if (key.isPresent()) {
-                    Optional<AppendResult> earlier = earlierAppend(key.get());
+                    // On this connection: one from the pool, while the append holds this one, could wait for ever
+                    // when every connection is held by an append answering its key again.
+                    Optional<AppendResult> earlier = earlierAppend(connection, key.get());
                     if (earlier.isPresent()) {
                         return earlier.get();
                     }
@@ -432,9 +434,15 @@ final class Appender {
     }
 
     private Optional<AppendResult> earlierAppendOnce(String idempotencyKey) throws SQLException {
+        try (Connection connection = pool.getConnection()) {
+            return earlierAppend(connection, idempotencyKey);
+        }
+    }
+
+    private Optional<AppendResult> earlierAppend(Connection connection, String idempotencyKey) throws SQLException {
         String sql = "SELECT aggregate_type, aggregate_id, first_sequence, last_sequence, first_position, last_position"
                 + " FROM " + schema + ".idempotency_keys WHERE idempotency_key = ?";
-        try (Connection connection = pool.getConnection(); PreparedStatement ps = connection.prepareStatement(sql)) {
+        try (PreparedStatement ps = connection.prepareStatement(sql)) {
             ps.setString(1, idempotencyKey);
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) {

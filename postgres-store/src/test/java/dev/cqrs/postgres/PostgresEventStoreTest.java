@@ -115,10 +115,8 @@ class PostgresEventStoreTest {
                     Optional.empty(), CommandMetadata.create());
             CompletableFuture<AppendResult> append = CompletableFuture.supplyAsync(() -> events.append(id,
                     List.of(new Incremented(1), new Incremented(2), new Incremented(3)), Optional.empty(), CommandMetadata.create()));
-            int pid = waitForBlockedBackend();
-            try (Statement admin = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password()).createStatement()) {
-                admin.execute("SELECT pg_terminate_backend(" + pid + ")");
-            }
+            int pid = Backends.awaitBlockedAppend(db, Backends.GENERAL_APPEND, Set.of(), Duration.ofSeconds(10));
+            Backends.terminate(db, pid);
             assertThatThrownBy(() -> append.get(30, TimeUnit.SECONDS))
                     .hasCauseInstanceOf(EventStoreException.class)
                     .cause().hasMessageContaining("append to " + stream + " failed")
@@ -146,33 +144,16 @@ class PostgresEventStoreTest {
             CompletableFuture<AppendResult> append = CompletableFuture.supplyAsync(() -> events.append(id,
                     List.of(new Incremented(1), new Incremented(2), new Incremented(3)), Optional.empty(),
                     CommandMetadata.create().withIdempotencyKey(key)));
-            int pid = waitForBlockedBackend();
-            try (Statement admin = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password()).createStatement()) {
-                admin.execute("SELECT pg_terminate_backend(" + pid + ")");
-            }
-            Thread.sleep(300);
+            int pid = Backends.awaitBlockedAppend(db, Backends.GENERAL_APPEND, Set.of(), Duration.ofSeconds(10));
+            Backends.terminate(db, pid);
+            // The store sends it again on a new connection, where it waits for the blocker again.
+            Backends.awaitBlockedAppend(db, Backends.GENERAL_APPEND, Set.of(pid), Duration.ofSeconds(10));
             blocker.rollback();
             AppendResult result = append.get(30, TimeUnit.SECONDS);
             assertThat(result.eventCount()).isEqualTo(3);
         }
         assertThat(rowsOf(id)).isEqualTo(3);
         assertThat(events.findAppend(key)).isPresent();
-    }
-
-    private int waitForBlockedBackend() throws Exception {
-        try (Connection c = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password());
-             PreparedStatement ps = c.prepareStatement("SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
-                     + " AND wait_event_type = 'Lock' AND query LIKE 'WITH current AS%'")) {
-            for (int i = 0; i < 200; i++) {
-                try (ResultSet rs = ps.executeQuery()) {
-                    if (rs.next()) {
-                        return rs.getInt(1);
-                    }
-                }
-                Thread.sleep(50);
-            }
-        }
-        throw new AssertionError("the append never blocked");
     }
 
     @Test
@@ -249,23 +230,6 @@ class PostgresEventStoreTest {
     }
 
     @Test
-    void aListenerIsWokenByAnAppendAndNotOtherwise() throws Exception {
-        try (AppendNotifications notifications = store.listenForAppends()) {
-            notifications.await(Duration.ofMillis(10)); // connects
-            while (notifications.await(Duration.ofMillis(200))) {
-                // drain what other tests appended
-            }
-            CompletableFuture.runAsync(() -> {
-                sleep(100);
-                events.append(newId(), List.of(new Incremented(1)), Optional.empty(), CommandMetadata.create());
-            });
-            long start = System.nanoTime();
-            assertThat(notifications.await(Duration.ofSeconds(10))).isTrue();
-            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
-        }
-    }
-
-    @Test
     void aggregateIdsArePagedInIdOrderStablyWhileOthersAreAdded() {
         String listed = "listed-" + UUID.randomUUID().toString().substring(0, 6);
         EventStore<ContractEvent> streams = store.events(listed, ContractCodecs.events());
@@ -311,13 +275,5 @@ class PostgresEventStoreTest {
                 .connectionTimeout(Duration.ofSeconds(2)).build())
                 .isInstanceOf(EventStoreException.class)
                 .hasMessageContaining("cannot connect to PostgreSQL at jdbc:postgresql://127.0.0.1:1/nowhere");
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 }

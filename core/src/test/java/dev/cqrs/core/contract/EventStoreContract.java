@@ -35,7 +35,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Nested;
@@ -593,11 +596,14 @@ public abstract class EventStoreContract {
          * Many writers race on one aggregate through the whole command flow (load, decide, append with
          * the loaded version expected, no retries). The store must let exactly one writer win each
          * version: accepted commands get distinct versions, the final version is the number accepted,
-         * and every loser sees a conflict and nothing else.
+         * and every loser sees a conflict and nothing else. Each event carries the version it was decided
+         * at ({@link StampingCounter}), so a writer that decided on a stale state and was let through
+         * anyway shows as an event whose payload is not its sequence - 1.
          */
         @Test
         void racingCommandsOnOneAggregateGetDistinctVersionsAndLosersGetConflicts() throws Exception {
-            var entities = CompositeEntityStore.builder(new CounterAggregate(type), eventStore(type)).build();
+            EventStore<ContractEvent> store = eventStore(type);
+            var entities = CompositeEntityStore.builder(new StampingCounter(type), store).build();
             String id = newId();
             int threads = raceThreads();
             int perThread = raceCommandsPerThread();
@@ -605,39 +611,28 @@ public abstract class EventStoreContract {
             AtomicInteger accepted = new AtomicInteger();
             AtomicInteger conflicts = new AtomicInteger();
             List<Object> unexpected = Collections.synchronizedList(new ArrayList<>());
-            CountDownLatch start = new CountDownLatch(1);
-            ExecutorService pool = Executors.newFixedThreadPool(threads);
-            try {
-                List<Future<?>> done = new ArrayList<>();
-                for (int t = 0; t < threads; t++) {
-                    done.add(pool.submit(() -> {
-                        start.await();
-                        for (int i = 0; i < perThread; i++) {
-                            try {
-                                switch (entities.execute(id, new Increment(1), meta())) {
-                                    case CommandResult.Accepted<ContractState, ContractEvent> a -> {
-                                        accepted.incrementAndGet();
-                                        if (!versions.add(a.version().asLong())) {
-                                            unexpected.add("version " + a.version() + " given twice");
-                                        }
-                                    }
-                                    case CommandResult.Conflict<ContractState, ContractEvent> c -> conflicts.incrementAndGet();
-                                    case CommandResult.Rejected<ContractState, ContractEvent> r -> unexpected.add(r);
+            race(threads, () -> {
+                for (int i = 0; i < perThread; i++) {
+                    try {
+                        switch (entities.execute(id, new Increment(1), meta())) {
+                            case CommandResult.Accepted<Long, ContractEvent> a -> {
+                                accepted.incrementAndGet();
+                                if (!versions.add(a.version().asLong())) {
+                                    unexpected.add("version " + a.version() + " given twice");
                                 }
-                            } catch (RuntimeException e) {
-                                unexpected.add(e);
+                                if (!a.events().equals(List.of(new dev.cqrs.core.VersionedEvent<>(
+                                        EventNumber.of(a.version().asLong()), StampingCounter.decidedAt(a.version().asLong() - 1))))) {
+                                    unexpected.add("accepted at " + a.version() + " with " + a.events());
+                                }
                             }
+                            case CommandResult.Conflict<Long, ContractEvent> c -> conflicts.incrementAndGet();
+                            case CommandResult.Rejected<Long, ContractEvent> r -> unexpected.add(r);
                         }
-                        return null;
-                    }));
+                    } catch (RuntimeException e) {
+                        unexpected.add(e);
+                    }
                 }
-                start.countDown();
-                for (Future<?> f : done) {
-                    f.get();
-                }
-            } finally {
-                pool.shutdownNow();
-            }
+            });
             System.out.printf("race on %s: %d accepted, %d conflicts%n", id, accepted.get(), conflicts.get());
             assertThat(unexpected).isEmpty();
             assertThat(accepted.get() + conflicts.get()).isEqualTo(threads * perThread);
@@ -646,9 +641,10 @@ public abstract class EventStoreContract {
             assertThat(versions).hasSize(accepted.get());
             assertThat(new HashSet<>(versions)).isEqualTo(new HashSet<>(
                     IntStream.rangeClosed(1, accepted.get()).mapToObj(Long::valueOf).toList()));
-            HydratedAggregate<ContractState> last = entities.rehydrate(id).orElseThrow();
-            assertThat(last.version()).isEqualTo(Version.of(accepted.get()));
-            assertThat(last.state().count()).isEqualTo(accepted.get());
+            List<VersionedEventWithMetadata<ContractEvent>> stored = store.readEvents(id, Since.beginning());
+            assertThat(stored).hasSize(accepted.get());
+            assertThat(StampingCounter.staleDecisions(stored)).as("events written on a stale decision").isEmpty();
+            assertThat(entities.rehydrate(id).orElseThrow().version()).isEqualTo(Version.of(accepted.get()));
         }
 
         /**
@@ -709,58 +705,290 @@ public abstract class EventStoreContract {
             }
         }
 
-        /** Runs {@code work} on {@code threads} threads released together; waits (bounded) for all of them. */
-        private void race(int threads, Runnable work) throws Exception {
-            CountDownLatch start = new CountDownLatch(1);
-            ExecutorService pool = Executors.newFixedThreadPool(threads);
-            try {
-                List<Future<?>> done = new ArrayList<>();
-                for (int t = 0; t < threads; t++) {
-                    done.add(pool.submit(() -> {
-                        start.await();
-                        work.run();
-                        return null;
-                    }));
-                }
-                start.countDown();
-                for (Future<?> f : done) {
-                    f.get(2, java.util.concurrent.TimeUnit.MINUTES);
-                }
-            } finally {
-                pool.shutdownNow();
-            }
-        }
-
+        /**
+         * Racing commands with retries: every one is accepted in the end, none of them on a stale decision. The
+         * writers start together, so they do race.
+         */
         @Test
         void withRetriesEveryRacingCommandIsEventuallyAccepted() throws Exception {
-            var entities = CompositeEntityStore.builder(new CounterAggregate(type), eventStore(type))
-                    .retryOnConflict(1_000).build();
+            EventStore<ContractEvent> store = eventStore(type);
+            var entities = CompositeEntityStore.builder(new StampingCounter(type), store).retryOnConflict(1_000).build();
             String id = newId();
             int threads = 4;
             int perThread = 25;
-            ExecutorService pool = Executors.newFixedThreadPool(threads);
-            try {
-                List<Future<Integer>> done = new ArrayList<>();
-                for (int t = 0; t < threads; t++) {
-                    done.add(pool.submit(() -> {
-                        int ok = 0;
-                        for (int i = 0; i < perThread; i++) {
-                            if (entities.execute(id, new Increment(1), meta()) instanceof CommandResult.Accepted<?, ?>) {
-                                ok++;
-                            }
-                        }
-                        return ok;
-                    }));
+            AtomicInteger accepted = new AtomicInteger();
+            List<Object> unexpected = Collections.synchronizedList(new ArrayList<>());
+            race(threads, () -> {
+                for (int i = 0; i < perThread; i++) {
+                    var result = entities.execute(id, new Increment(1), meta());
+                    if (result instanceof CommandResult.Accepted<?, ?>) {
+                        accepted.incrementAndGet();
+                    } else {
+                        unexpected.add(result);
+                    }
                 }
-                int ok = 0;
-                for (Future<Integer> f : done) {
-                    ok += f.get();
-                }
-                assertThat(ok).isEqualTo(threads * perThread);
-            } finally {
-                pool.shutdownNow();
-            }
+            });
+            assertThat(unexpected).isEmpty();
+            assertThat(accepted.get()).isEqualTo(threads * perThread);
             assertThat(entities.rehydrate(id).orElseThrow().version()).isEqualTo(Version.of(threads * perThread));
+            assertThat(StampingCounter.staleDecisions(store.readEvents(id, Since.beginning()))).isEmpty();
+        }
+    }
+
+    /**
+     * The command flow ({@link CompositeEntityStore}) on this store: a write that lands between a command's load
+     * and its append, and aggregate caches that go stale under other writers, must never get an event decided on
+     * an old state written. Every event carries the version it was decided at ({@link StampingCounter}).
+     */
+    @Nested
+    class CommandFlow {
+
+        @Test
+        void aWriteBetweenLoadAndAppendMakesTheCommandAConflictWithoutRetries() {
+            EventStore<ContractEvent> store = eventStore(type);
+            String id = newId();
+            CompositeEntityStore.builder(new StampingCounter(type), store).build().execute(id, new Increment(1), meta());
+            var racing = CompositeEntityStore.builder(new StampingCounter(type), new WriterBetweenLoadAndAppend(store, 1)).build();
+
+            var result = racing.execute(id, new Increment(1), meta());
+
+            assertThat(result).isInstanceOfSatisfying(CommandResult.Conflict.class, c -> {
+                assertThat(c.failure().precondition()).isEqualTo(Precondition.expectedVersion(1));
+                assertThat(c.failure().actual()).contains(Version.of(2));
+            });
+            List<VersionedEventWithMetadata<ContractEvent>> stored = store.readEvents(id, Since.beginning());
+            assertThat(stored).as("the first command's event and the other writer's").hasSize(2);
+            assertThat(StampingCounter.staleDecisions(stored)).isEmpty();
+        }
+
+        @Test
+        void aWriteBetweenLoadAndAppendIsDecidedAgainOnAFreshLoadWhenRetriesAreOn() {
+            EventStore<ContractEvent> store = eventStore(type);
+            String id = newId();
+            var racing = CompositeEntityStore.builder(new StampingCounter(type), new WriterBetweenLoadAndAppend(store, 2))
+                    .retryOnConflict(2).build();
+
+            var result = racing.execute(id, new Increment(1), meta());
+
+            assertThat(result).isInstanceOfSatisfying(CommandResult.Accepted.class, a -> {
+                assertThat(a.version()).isEqualTo(Version.of(3));
+                assertThat(a.events()).containsExactly(new dev.cqrs.core.VersionedEvent<>(EventNumber.of(3),
+                        StampingCounter.decidedAt(2)));
+            });
+            List<VersionedEventWithMetadata<ContractEvent>> stored = store.readEvents(id, Since.beginning());
+            assertThat(stored).hasSize(3);
+            assertThat(StampingCounter.staleDecisions(stored)).isEmpty();
+        }
+
+        @Test
+        void retriesAfterAWriteBetweenLoadAndAppendStillHonourTheCallersExpectedVersion() {
+            EventStore<ContractEvent> store = eventStore(type);
+            String id = newId();
+            CompositeEntityStore.builder(new StampingCounter(type), store).build().execute(id, new Increment(1), meta());
+            var racing = CompositeEntityStore.builder(new StampingCounter(type), new WriterBetweenLoadAndAppend(store, 1))
+                    .retryOnConflict(5).build();
+
+            var result = racing.execute(id, new Increment(1), pre(Precondition.expectedVersion(1)), meta());
+
+            assertThat(result).isInstanceOfSatisfying(CommandResult.Conflict.class,
+                    c -> assertThat(c.failure().actual()).contains(Version.of(2)));
+            assertThat(store.readEvents(id, Since.beginning())).hasSize(2);
+        }
+
+        /**
+         * Entity stores with aggregate caches, one per writer as in separate processes, race on one aggregate with
+         * retries. Each cache goes stale whenever another writer wins; a stale entry must cost a failed append and a
+         * fresh load, never an event decided on the old state. The caches must be in use (fewer loads than
+         * commands) and must have gone stale (failed appends counted), or the test proves nothing.
+         */
+        @Test
+        void storesWithCachesRacingOnOneAggregateNeverWriteAnEventDecidedOnAStaleEntry() throws Exception {
+            EventStore<ContractEvent> store = eventStore(type);
+            String id = newId();
+            int writers = 4;
+            int perWriter = Math.max(50, raceCommandsPerThread() / 5);
+            AtomicInteger accepted = new AtomicInteger();
+            List<Object> unexpected = Collections.synchronizedList(new ArrayList<>());
+            Counted counted = new Counted(store);
+            List<CompositeEntityStore<Long, ContractCommand, ContractEvent>> stores = IntStream.range(0, writers)
+                    .mapToObj(w -> CompositeEntityStore.builder(new StampingCounter(type), counted)
+                            .cacheAggregates(10).retryOnConflict(10_000).build())
+                    .toList();
+            AtomicInteger next = new AtomicInteger();
+            race(writers, () -> {
+                var entities = stores.get(next.getAndIncrement());
+                for (int i = 0; i < perWriter; i++) {
+                    try {
+                        var result = entities.execute(id, new Increment(1), meta());
+                        if (result instanceof CommandResult.Accepted<Long, ContractEvent> a && a.events().size() == 1) {
+                            accepted.incrementAndGet();
+                        } else {
+                            unexpected.add(result);
+                        }
+                    } catch (RuntimeException e) {
+                        unexpected.add(e);
+                    }
+                }
+            });
+            System.out.printf("cache race on %s: %d accepted, %d appends, %d loads, %d appends failed (%d on a cached"
+                            + " aggregate)%n", id, accepted.get(), counted.appends.get(), counted.loads.get(),
+                    counted.failedAppends.get(), counted.failedOnACachedAggregate.get());
+            assertThat(unexpected).isEmpty();
+            assertThat(accepted.get()).isEqualTo(writers * perWriter);
+            assertThat(counted.loads.get()).as("loads, fewer than appends: the caches were used")
+                    .isLessThan(counted.appends.get());
+            assertThat(counted.failedOnACachedAggregate.get()).as("appends refused on a cached aggregate: the caches went stale")
+                    .isPositive();
+            List<VersionedEventWithMetadata<ContractEvent>> stored = store.readEvents(id, Since.beginning());
+            assertThat(stored).hasSize(writers * perWriter);
+            assertThat(StampingCounter.staleDecisions(stored)).as("events written on a stale cache entry").isEmpty();
+        }
+    }
+
+    /**
+     * Runs {@code work} on {@code threads} threads released together by a start latch, and waits for all of them,
+     * at most two minutes, failing with a message if one hangs.
+     */
+    private static void race(int threads, ThrowingRunnable work) throws Exception {
+        CountDownLatch ready = new CountDownLatch(threads);
+        CountDownLatch start = new CountDownLatch(1);
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            List<Future<?>> done = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                done.add(pool.submit(() -> {
+                    ready.countDown();
+                    start.await();
+                    work.run();
+                    return null;
+                }));
+            }
+            if (!ready.await(30, TimeUnit.SECONDS)) {
+                throw new AssertionError("the racers did not start within 30 s");
+            }
+            start.countDown();
+            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+            for (Future<?> f : done) {
+                try {
+                    f.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                } catch (TimeoutException e) {
+                    throw new AssertionError("a racer did not finish within 2 minutes", e);
+                } catch (ExecutionException e) {
+                    throw new AssertionError("a racer failed: " + e.getCause(), e.getCause());
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** A racer's work. */
+    private interface ThrowingRunnable {
+        void run() throws Exception;
+    }
+
+    /** Passes everything to a store; subclasses change one method. */
+    private static class ForwardingStore implements EventStore<ContractEvent> {
+        final EventStore<ContractEvent> delegate;
+
+        ForwardingStore(EventStore<ContractEvent> delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public String aggregateType() {
+            return delegate.aggregateType();
+        }
+
+        @Override
+        public List<VersionedEventWithMetadata<ContractEvent>> readEvents(String id, Since since, int maxCount) {
+            return delegate.readEvents(id, since, maxCount);
+        }
+
+        @Override
+        public List<VersionedEventWithMetadata<ContractEvent>> readEventsBackward(String id, Before before, int maxCount) {
+            return delegate.readEventsBackward(id, before, maxCount);
+        }
+
+        @Override
+        public Optional<Version> currentVersion(String id) {
+            return delegate.currentVersion(id);
+        }
+
+        @Override
+        public AppendResult append(String id, List<? extends ContractEvent> events, Optional<Precondition> precondition,
+                                   CommandMetadata metadata) {
+            return delegate.append(id, events, precondition, metadata);
+        }
+
+        @Override
+        public Optional<AppendResult> findAppend(String idempotencyKey) {
+            return delegate.findAppend(idempotencyKey);
+        }
+    }
+
+    /**
+     * Another writer, a legitimate one, appends its own decision (on the stream's version at that moment) just before
+     * each of the first {@code times} appends: a write that lands between the command's load and its append.
+     */
+    private static final class WriterBetweenLoadAndAppend extends ForwardingStore {
+        private final AtomicInteger times;
+
+        WriterBetweenLoadAndAppend(EventStore<ContractEvent> delegate, int times) {
+            super(delegate);
+            this.times = new AtomicInteger(times);
+        }
+
+        @Override
+        public AppendResult append(String id, List<? extends ContractEvent> events, Optional<Precondition> precondition,
+                                   CommandMetadata metadata) {
+            if (times.getAndDecrement() > 0) {
+                long now = delegate.currentVersion(id).map(Version::asLong).orElse(0L);
+                delegate.append(id, List.of(StampingCounter.decidedAt(now)), pre(Precondition.expectedVersion(Version.of(now))),
+                        meta());
+            }
+            return delegate.append(id, events, precondition, metadata);
+        }
+    }
+
+    /**
+     * Counts what reaches the store from entity stores that each run in a thread of their own: loads, appends, and
+     * appends refused for a failed precondition, telling apart those made on a cached aggregate (no load in this
+     * thread since its previous append).
+     */
+    private static final class Counted extends ForwardingStore {
+        final AtomicInteger loads = new AtomicInteger();
+        final AtomicInteger appends = new AtomicInteger();
+        final AtomicInteger failedAppends = new AtomicInteger();
+        final AtomicInteger failedOnACachedAggregate = new AtomicInteger();
+        private final ThreadLocal<boolean[]> loadedSinceLastAppend = ThreadLocal.withInitial(() -> new boolean[1]);
+
+        Counted(EventStore<ContractEvent> delegate) {
+            super(delegate);
+        }
+
+        @Override
+        public List<VersionedEventWithMetadata<ContractEvent>> readEvents(String id, Since since, int maxCount) {
+            loads.incrementAndGet();
+            loadedSinceLastAppend.get()[0] = true;
+            return super.readEvents(id, since, maxCount);
+        }
+
+        @Override
+        public AppendResult append(String id, List<? extends ContractEvent> events, Optional<Precondition> precondition,
+                                   CommandMetadata metadata) {
+            boolean fromCache = !loadedSinceLastAppend.get()[0];
+            loadedSinceLastAppend.get()[0] = false;
+            appends.incrementAndGet();
+            try {
+                return super.append(id, events, precondition, metadata);
+            } catch (PreconditionFailedException e) {
+                failedAppends.incrementAndGet();
+                if (fromCache) {
+                    failedOnACachedAggregate.incrementAndGet();
+                }
+                throw e;
+            }
         }
     }
 }

@@ -85,11 +85,13 @@ class AggregateCacheTest {
         int writers = 4;
         int perWriter = 200;
         ExecutorService pool = Executors.newFixedThreadPool(writers);
+        java.util.concurrent.CountDownLatch start = new java.util.concurrent.CountDownLatch(1);
         try {
             List<Future<Integer>> done = new ArrayList<>();
             for (int w = 0; w < writers; w++) {
                 var store = CompositeEntityStore.builder(counter, events).cacheAggregates(10).retryOnConflict(1_000).build();
                 done.add(pool.submit(() -> {
+                    start.await(); // released together, so that they do race
                     int accepted = 0;
                     for (int i = 0; i < perWriter; i++) {
                         if (store.execute("hot", new Increment(1), CommandMetadata.create()) instanceof CommandResult.Accepted<?, ?>) {
@@ -99,9 +101,14 @@ class AggregateCacheTest {
                     return accepted;
                 }));
             }
+            start.countDown();
             int accepted = 0;
             for (Future<Integer> f : done) {
-                accepted += f.get();
+                try {
+                    accepted += f.get(2, java.util.concurrent.TimeUnit.MINUTES);
+                } catch (java.util.concurrent.TimeoutException e) {
+                    throw new AssertionError("a writer did not finish its " + perWriter + " commands within 2 minutes", e);
+                }
             }
             assertThat(accepted).isEqualTo(writers * perWriter);
         } finally {

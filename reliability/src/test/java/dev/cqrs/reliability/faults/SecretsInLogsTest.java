@@ -11,6 +11,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -82,6 +83,7 @@ class SecretsInLogsTest {
         // The service's own code at DEBUG, the libraries at the levels the service ships with (a library at
         // DEBUG, Jetty's HTTP parser for one, dumps raw headers: an operator's choice, not ours).
         Logger ours = logging.getLogger("dev.cqrs");
+        ch.qos.logback.classic.Level configured = ours.getLevel();
         ours.setLevel(ch.qos.logback.classic.Level.DEBUG);
         try {
             try (ServiceUnderTest service = new ServiceUnderTest("secrets", Map.of(
@@ -89,16 +91,17 @@ class SecretsInLogsTest {
                 URI graphql = service.service.url().resolve("/graphql");
                 String create = "{\"query\":\"mutation { newTodo(text: \\\"x\\\") { version } }\"}";
                 List<String> authorizations = List.of("", "Bearer " + token, "Bearer " + token + "x", "Basic " + token, token);
-                HttpClient http = HttpClient.newHttpClient();
+                HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
                 for (String authorization : authorizations) {
-                    HttpRequest.Builder request = HttpRequest.newBuilder(graphql).header("Content-Type", "application/json")
+                    HttpRequest.Builder request = HttpRequest.newBuilder(graphql).timeout(Duration.ofSeconds(30))
+                            .header("Content-Type", "application/json")
                             .POST(HttpRequest.BodyPublishers.ofString(create));
                     if (!authorization.isEmpty()) {
                         request.header("Authorization", authorization);
                     }
                     http.send(request.build(), HttpResponse.BodyHandlers.ofString());
                 }
-                http.send(HttpRequest.newBuilder(graphql).header("Content-Type", "application/json")
+                http.send(HttpRequest.newBuilder(graphql).timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json")
                         .header("Authorization", "Bearer " + token)
                         .POST(HttpRequest.BodyPublishers.ofString("{\"query\": \"mutation { " + token + " }\"}")).build(),
                         HttpResponse.BodyHandlers.ofString());
@@ -107,6 +110,7 @@ class SecretsInLogsTest {
             }
         } finally {
             root.detachAppender(captured);
+            ours.setLevel(configured); // the classes after this one log at the levels they were configured with
         }
         assertThat(captured.list).as("the test captured the service's logs").hasSizeGreaterThan(10);
         for (ILoggingEvent event : captured.list) {

@@ -91,11 +91,11 @@ final class Chromium implements AutoCloseable {
                 Thread.sleep(50);
             }
             int port = Integer.parseInt(Files.readAllLines(portFile).getFirst().strip());
-            HttpClient http = HttpClient.newHttpClient();
+            HttpClient http = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
             String pageSocket = null;
             while (pageSocket == null) {
                 JsonNode targets = JSON.readTree(http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/json/list"))
-                        .build(), HttpResponse.BodyHandlers.ofString()).body());
+                        .timeout(TIMEOUT).build(), HttpResponse.BodyHandlers.ofString()).body());
                 for (JsonNode target : targets) {
                     if ("page".equals(target.path("type").asText())) {
                         pageSocket = target.path("webSocketDebuggerUrl").asText();
