@@ -24,8 +24,10 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -84,7 +86,7 @@ public final class Relay implements AutoCloseable {
     private volatile boolean stopping;
     private volatile boolean halted;
     private volatile RelayStatus.Role role = RelayStatus.Role.STANDBY;
-    private final AtomicReference<KafkaProducer<String, byte[]>> producer = new AtomicReference<>();
+    private final AtomicReference<Producer<String, byte[]>> producer = new AtomicReference<>();
     private final AtomicReference<LeaderLock> lock = new AtomicReference<>();
 
     private final AtomicLong publishedPosition = new AtomicLong();
@@ -100,27 +102,17 @@ public final class Relay implements AutoCloseable {
     /** What holds the global log back, once it has for longer than the warning threshold. */
     private volatile GlobalLog.HoldUp heldBackBy;
     private final RateMeter rate = new RateMeter();
-    /** Where fault tests make the relay crash; never set in production. */
-    private volatile CrashPoints crashPoints = CrashPoints.NONE;
+    /** Makes the relay's transactional producers: Kafka's, or (in fault tests) a decorator of Kafka's. */
+    interface Producers {
+        Producers KAFKA = settings -> new KafkaProducer<>(settings, new StringSerializer(), new ByteArraySerializer());
 
-    /** The points in a publishing transaction where a fault test can crash the relay. */
-    enum Phase { BEGUN, SENT, CHECKPOINT_SENT, COMMITTED }
-
-    /** Decides, at each point of a transaction, whether the relay crashes there. */
-    interface CrashPoints {
-        CrashPoints NONE = (phase, sent) -> false;
-
-        boolean crashAt(Phase phase, int eventsSent);
+        Producer<String, byte[]> create(Map<String, Object> settings);
     }
 
-    /** Thrown inside the relay's thread to unwind it after a simulated crash. */
-    private static final class Crashed extends RuntimeException {
-        Crashed() {
-            super("crashed on purpose", null, false, false);
-        }
-    }
+    private final Producers producers;
 
-    private Relay(PostgresEventStore store, RelayConfig config) {
+    private Relay(PostgresEventStore store, RelayConfig config, Producers producers) {
+        this.producers = producers;
         this.store = store;
         this.globalLog = store.globalLog();
         this.config = config;
@@ -136,13 +128,12 @@ public final class Relay implements AutoCloseable {
 
     /** Starts a relay of the group {@code config} names; it leads or stands by as the lock decides. */
     public static Relay start(PostgresEventStore store, RelayConfig config) {
-        return start(store, config, CrashPoints.NONE);
+        return start(store, config, Producers.KAFKA);
     }
 
-    /** For fault tests: a relay that crashes where {@code crashPoints} says. */
-    static Relay start(PostgresEventStore store, RelayConfig config, CrashPoints crashPoints) {
-        Relay relay = new Relay(store, config);
-        relay.crashPoints = crashPoints;
+    /** For fault tests: a relay whose producers come from {@code producers}. */
+    static Relay start(PostgresEventStore store, RelayConfig config, Producers producers) {
+        Relay relay = new Relay(store, config, producers);
         relay.thread.start();
         return relay;
     }
@@ -225,7 +216,7 @@ public final class Relay implements AutoCloseable {
             Duration checkpointPatience = Duration.ofMillis(config.getInt(RelayConfig.TRANSACTION_TIMEOUT_MS)).plusSeconds(15);
             RelayCheckpoints checkpoints = new RelayCheckpoints(checkpointTopic, bootstrapServers, kafkaTimeout);
             while (!stopping && leaderLock.isHeld()) {
-                KafkaProducer<String, byte[]> kafka = newProducer(RelayConfig.transactionalId(name));
+                Producer<String, byte[]> kafka = newProducer(RelayConfig.transactionalId(name));
                 producer.set(kafka);
                 try {
                     topics.ensureCheckpointTopic(checkpointTopic);
@@ -261,13 +252,18 @@ public final class Relay implements AutoCloseable {
                 } catch (RelayTopics.UnsafeTopicException e) {
                     refuse(e.getMessage());
                     return;
-                } catch (ProducerFencedException e) {
+                } catch (ProducerFencedException | InvalidProducerEpochException e) {
+                    // A newer producer with our transactional id exists: another relay leads (we are a zombie).
                     if (!halted) {
                         failed("fenced: another relay with transactional id " + RelayConfig.transactionalId(name) + " took over", e);
                     }
                     return;
                 } catch (KafkaException e) {
                     if (halted) {
+                        return;
+                    }
+                    if (causedBy(e, ProducerFencedException.class) || causedBy(e, InvalidProducerEpochException.class)) {
+                        failed("fenced: another relay with transactional id " + RelayConfig.transactionalId(name) + " took over", e);
                         return;
                     }
                     if (causedBy(e, RecordTooLargeException.class)) {
@@ -314,7 +310,7 @@ public final class Relay implements AutoCloseable {
         if (!legacy.isLegacy() || store.eventAt(legacy.position()).isEmpty()) {
             return own;
         }
-        try (KafkaProducer<String, byte[]> old = newProducer(RelayConfig.transactionalId(LEGACY_NAME))) {
+        try (Producer<String, byte[]> old = newProducer(RelayConfig.transactionalId(LEGACY_NAME))) {
             old.initTransactions();
         }
         log.info("Relay {} adopts the checkpoint of relay group '{}' (an earlier version's default name): position {}",
@@ -348,7 +344,7 @@ public final class Relay implements AutoCloseable {
      * read ahead belongs to this call: after a failure the relay resumes from its checkpoint, and reads
      * again.
      */
-    private void publish(KafkaProducer<String, byte[]> kafka, RelayTopics topics, RelayCheckpoints checkpoints,
+    private void publish(Producer<String, byte[]> kafka, RelayTopics topics, RelayCheckpoints checkpoints,
                          Map<String, StoreIdentity> owners, AppendNotifications appends, LeaderLock leaderLock) {
         ExecutorService reader = Executors.newSingleThreadExecutor(
                 Thread.ofPlatform().daemon().name("cqrs-relay-reader-" + name).factory());
@@ -359,7 +355,7 @@ public final class Relay implements AutoCloseable {
         }
     }
 
-    private void publish(KafkaProducer<String, byte[]> kafka, RelayTopics topics, RelayCheckpoints checkpoints,
+    private void publish(Producer<String, byte[]> kafka, RelayTopics topics, RelayCheckpoints checkpoints,
                          Map<String, StoreIdentity> owners, AppendNotifications appends, LeaderLock leaderLock,
                          ExecutorService reader) {
         int maxEvents = config.getInt(RelayConfig.BATCH_MAX_EVENTS);
@@ -393,8 +389,6 @@ public final class Relay implements AutoCloseable {
                 readAhead = reader.submit(() -> globalLog.readAfter(after, maxEvents));
             }
             kafka.beginTransaction();
-            crashIfAskedAt(Phase.BEGUN, 0);
-            int sent = 0;
             for (RawEvent event : batch) {
                 String topic = topicNames.topicOf(event.stream().aggregateType());
                 if (!owners.containsKey(topic)) {
@@ -410,17 +404,14 @@ public final class Relay implements AutoCloseable {
                     topics.ensureEventTopic(topic);
                 }
                 kafka.send(EventRecords.toRecord(topic, event));
-                crashIfAskedAt(Phase.SENT, ++sent);
             }
             RawEvent lastEvent = batch.get(batch.size() - 1);
             long last = lastEvent.globalPosition();
             kafka.send(checkpoints.record(name, last, lastEvent.metadata().eventId(), identity));
-            crashIfAskedAt(Phase.CHECKPOINT_SENT, sent);
             if (halted) {
                 return;
             }
             kafka.commitTransaction();
-            crashIfAskedAt(Phase.COMMITTED, sent);
             publishedPosition.set(last);
             eventsPublished.addAndGet(batch.size());
             transactionsCommitted.incrementAndGet();
@@ -444,21 +435,6 @@ public final class Relay implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new EventStoreException("interrupted while reading the global log", e);
-        }
-    }
-
-    private void crashIfAskedAt(Phase phase, int sent) {
-        if (crashPoints.crashAt(phase, sent)) {
-            log.info("Relay {} crashes on purpose at {} after {} events", name, phase, sent);
-            halted = true;
-            stopping = true;
-            stopRequested.countDown();
-            LeaderLock held = lock.get();
-            if (held != null) {
-                held.abandon();
-            }
-            producer.get().close(Duration.ZERO);
-            throw new Crashed();
         }
     }
 
@@ -489,7 +465,7 @@ public final class Relay implements AutoCloseable {
         }
     }
 
-    private KafkaProducer<String, byte[]> newProducer(String transactionalId) {
+    private Producer<String, byte[]> newProducer(String transactionalId) {
         Map<String, Object> props = new HashMap<>();
         props.put(ProducerConfig.LINGER_MS_CONFIG, 20);
         props.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
@@ -503,7 +479,7 @@ public final class Relay implements AutoCloseable {
         props.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, config.getInt(RelayConfig.TRANSACTION_TIMEOUT_MS));
         props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) kafkaTimeout.toMillis());
         props.put(ProducerConfig.CLIENT_ID_CONFIG, "cqrs-relay-" + name);
-        return new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
+        return producers.create(props);
     }
 
     private void failed(String what, Exception e) {
@@ -554,7 +530,7 @@ public final class Relay implements AutoCloseable {
         if (held != null) {
             held.abandon();
         }
-        KafkaProducer<String, byte[]> kafka = producer.get();
+        Producer<String, byte[]> kafka = producer.get();
         if (kafka != null) {
             kafka.close(Duration.ZERO);
         }

@@ -110,14 +110,16 @@ final class RelayTopics implements AutoCloseable {
                         + " it must be delete");
                 wanted.put("cleanup.policy", "delete");
             }
-            long maxMessage = Long.parseLong(settings.getOrDefault("max.message.bytes", "0"));
-            if (maxMessage < maxRecordBytes) {
-                problems.add("max.message.bytes=" + maxMessage + " refuses the largest event record the store accepts ("
-                        + maxRecordBytes + " bytes): it must be at least that");
-                wanted.put("max.message.bytes", Integer.toString(maxRecordBytes));
-            }
             if (!problems.isEmpty()) {
                 fixOrRefuse(topic, problems, wanted);
+            }
+            long maxMessage = Long.parseLong(settings.getOrDefault("max.message.bytes", "0"));
+            if (maxMessage < maxRecordBytes) {
+                // Raising the limit loses nothing and changes nothing else: done without asking (a topic made by
+                // a projector, or by the broker's auto-creation, has the broker's default of about 1 MiB).
+                alter(topic, Map.of("max.message.bytes", Integer.toString(maxRecordBytes)));
+                log.info("Raised max.message.bytes of topic {} from {} to {}: the largest event record the store accepts",
+                        topic, maxMessage, maxRecordBytes);
             }
         }
         known.add(topic);
@@ -158,11 +160,15 @@ final class RelayTopics implements AutoCloseable {
                     .map(e -> e.getKey() + "=" + e.getValue()).toList()) + "), or let the relay do it"
                     + " (relay.topic.fix.settings=true).");
         }
+        alter(topic, wanted);
+        log.warn("Changed the settings of topic {}: {} (they were: {})", topic, wanted, String.join("; ", problems));
+    }
+
+    private void alter(String topic, Map<String, String> wanted) {
         List<AlterConfigOp> ops = wanted.entrySet().stream()
                 .map(e -> new AlterConfigOp(new ConfigEntry(e.getKey(), e.getValue()), AlterConfigOp.OpType.SET)).toList();
         await(admin.incrementalAlterConfigs(Map.of(new ConfigResource(ConfigResource.Type.TOPIC, topic), ops)).all(),
                 "changing the settings of topic " + topic);
-        log.warn("Changed the settings of topic {}: {} (they were: {})", topic, wanted, String.join("; ", problems));
     }
 
     private Map<String, String> settings(String topic) {

@@ -37,6 +37,11 @@ final class Published {
      * to the beginning of its partitions, and the records it read twice would look like duplicates.
      */
     static Published consume(String bootstrap, Pattern topics, Duration timeout, java.util.function.Predicate<Published> done) {
+        return consume(bootstrap, topics, timeout, (published, consumer) -> done.test(published));
+    }
+
+    private static Published consume(String bootstrap, Pattern topics, Duration timeout,
+                                     java.util.function.BiPredicate<Published, KafkaConsumer<String, byte[]>> done) {
         Map<String, Object> config = Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
@@ -46,7 +51,7 @@ final class Published {
         try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer())) {
             long deadline = System.nanoTime() + timeout.toNanos();
             long lookedAt = 0;
-            while (!done.test(published) && System.nanoTime() < deadline) {
+            while (!done.test(published, consumer) && System.nanoTime() < deadline) {
                 if (System.nanoTime() - lookedAt > Duration.ofSeconds(1).toNanos()) {
                     Set<TopicPartition> partitions = new HashSet<>(consumer.assignment());
                     try {
@@ -76,20 +81,49 @@ final class Published {
     }
 
     /**
-     * Consumes until at least {@code expected} events were read, then two seconds more: a duplicate shows
-     * up after the count is reached.
+     * Consumes until the topics have settled: at least {@code expected} events read, no transaction pending
+     * on any partition (last stable offset = high watermark), everything up to it read, and still so a second
+     * later. A duplicate published after the originals is read, not cut off by the count.
      */
     static Published settled(String bootstrap, Pattern topics, int expected, Duration timeout) {
-        long[] reachedAt = {0};
-        return consume(bootstrap, topics, timeout, p -> {
-            if (p.events.size() < expected) {
-                return false;
+        long[] settledSince = {0};
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
+                Map.of(org.apache.kafka.clients.admin.AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+            return consume(bootstrap, topics, timeout, (p, consumer) -> {
+                if (p.events.size() < expected || !caughtUp(admin, consumer)) {
+                    settledSince[0] = 0;
+                    return false;
+                }
+                if (settledSince[0] == 0) {
+                    settledSince[0] = System.nanoTime();
+                }
+                return System.nanoTime() - settledSince[0] > Duration.ofSeconds(1).toNanos();
+            });
+        }
+    }
+
+    /** Whether the consumer has read every assigned partition up to its high watermark, with no transaction pending. */
+    private static boolean caughtUp(org.apache.kafka.clients.admin.Admin admin, KafkaConsumer<String, byte[]> consumer) {
+        Set<TopicPartition> assigned = consumer.assignment();
+        if (assigned.isEmpty()) {
+            return false;
+        }
+        Map<TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> latest = new HashMap<>();
+        assigned.forEach(p -> latest.put(p, org.apache.kafka.clients.admin.OffsetSpec.latest()));
+        try {
+            var high = admin.listOffsets(latest, new org.apache.kafka.clients.admin.ListOffsetsOptions(
+                    org.apache.kafka.common.IsolationLevel.READ_UNCOMMITTED)).all().get(10, java.util.concurrent.TimeUnit.SECONDS);
+            Map<TopicPartition, Long> stable = consumer.endOffsets(assigned, Duration.ofSeconds(10));
+            for (TopicPartition partition : assigned) {
+                long hw = high.get(partition).offset();
+                if (stable.get(partition) < hw || consumer.position(partition, Duration.ofSeconds(10)) < hw) {
+                    return false;
+                }
             }
-            if (reachedAt[0] == 0) {
-                reachedAt[0] = System.nanoTime();
-            }
-            return System.nanoTime() - reachedAt[0] > Duration.ofSeconds(2).toNanos();
-        });
+            return true;
+        } catch (Exception e) {
+            return false; // the broker is not answering yet: not settled
+        }
     }
 
     private static void sleep(Duration duration) {
@@ -115,6 +149,12 @@ final class Published {
         missing.removeAll(copies.keySet());
         assertThat(missing).as("committed events never published").isEmpty();
         assertThat(copies.keySet()).as("published events that the store does not hold").isEqualTo(expectedIds);
+        Map<UUID, RawEvent> byId = new HashMap<>();
+        expected.forEach(e -> byId.put(e.metadata().eventId(), e));
+        for (RawEvent event : events) {
+            // position, stream, sequence, types, payload bytes, and every field of the metadata
+            assertThat(event).as("the published copy of %s", event).isEqualTo(byId.get(event.metadata().eventId()));
+        }
         Map<String, Long> lastSequence = new HashMap<>();
         for (RawEvent event : events) {
             String stream = event.stream().toString();

@@ -83,6 +83,15 @@ final class RelayProcess {
         return false;
     }
 
+    /** The position the relay said it resumes after (its first such line). */
+    long resumePosition() throws IOException {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("resumes after global position (\\d+)").matcher(Files.readString(log));
+        if (!m.find()) {
+            throw new IllegalStateException("the relay has not resumed yet: " + log);
+        }
+        return Long.parseLong(m.group(1));
+    }
+
     private static int count(String haystack, String needle) {
         int count = 0;
         for (int i = haystack.indexOf(needle); i >= 0; i = haystack.indexOf(needle, i + 1)) {

@@ -17,6 +17,7 @@ import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
+import java.time.Duration;
 
 /** A store on a fresh database, relay settings with topics of their own, and writers that append while a test runs. */
 final class RelayTestSupport {
@@ -72,7 +73,10 @@ final class RelayTestSupport {
         return write(total, threads, () -> false);
     }
 
-    /** Appends at least {@code total} events, and goes on while {@code moreWanted} says so. */
+    /**
+     * Appends at least {@code total} events as fast as it can, then goes on at about 100 appends per second
+     * and writer while {@code moreWanted} says so.
+     */
     Thread[] write(int total, int threads, java.util.function.BooleanSupplier moreWanted) {
         EventStore<ContractEvent> events = store.events(aggregateType, ContractCodecs.events());
         AtomicInteger written = new AtomicInteger();
@@ -81,10 +85,32 @@ final class RelayTestSupport {
             while (written.get() < total || moreWanted.getAsBoolean()) {
                 int count = 1 + random.nextInt(10);
                 List<ContractEvent> batch = IntStream.range(0, count).<ContractEvent>mapToObj(ContractEvent.Incremented::new).toList();
-                events.append("agg-" + random.nextInt(200), batch, Optional.empty(), CommandMetadata.create());
-                written.addAndGet(count);
+                try {
+                    events.append("agg-" + random.nextInt(200), batch, Optional.empty(), CommandMetadata.create());
+                    if (written.addAndGet(count) >= total) {
+                        Thread.sleep(10); // past the total, a trickle: enough to keep the relay busy
+                    }
+                } catch (RuntimeException e) {
+                    writeErrors.incrementAndGet();
+                    lastWriteError = e;
+                } catch (InterruptedException e) {
+                    return;
+                }
             }
         })).toArray(Thread[]::new);
+    }
+
+    /** Appends exactly {@code total} events, in appends of 1 to 5, over 50 aggregates; returns when done. */
+    void appendExactly(int total) {
+        EventStore<ContractEvent> events = store.events(aggregateType, ContractCodecs.events());
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        int written = 0;
+        while (written < total) {
+            int count = Math.min(total - written, 1 + random.nextInt(5));
+            List<ContractEvent> batch = IntStream.range(0, count).<ContractEvent>mapToObj(ContractEvent.Incremented::new).toList();
+            events.append("agg-" + random.nextInt(50), batch, Optional.empty(), CommandMetadata.create());
+            written += count;
+        }
     }
 
     private final AtomicInteger writeErrors = new AtomicInteger();
@@ -109,13 +135,25 @@ final class RelayTestSupport {
         })).toArray(Thread[]::new);
     }
 
+    private volatile RuntimeException lastWriteError;
+
+    /** Appends that failed (writers go on after a failure; the test decides whether any may fail). */
     int writeErrors() {
         return writeErrors.get();
     }
 
+    /** The latest append that failed, for a failure message. */
+    Optional<RuntimeException> lastWriteError() {
+        return Optional.ofNullable(lastWriteError);
+    }
+
+    /** Waits for the threads, at most two minutes each. */
     static void join(Thread... threads) throws InterruptedException {
         for (Thread thread : threads) {
-            thread.join();
+            thread.join(Duration.ofMinutes(2));
+            if (thread.isAlive()) {
+                throw new AssertionError("a writer thread did not finish within two minutes: " + thread);
+            }
         }
     }
 

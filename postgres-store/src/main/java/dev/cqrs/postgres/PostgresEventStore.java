@@ -4,6 +4,7 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.cqrs.core.EventStore;
 import dev.cqrs.core.EventStoreException;
+import dev.cqrs.core.Redaction;
 import dev.cqrs.core.SnapshotStore;
 import dev.cqrs.core.StreamId;
 import dev.cqrs.core.codec.EventCodec;
@@ -82,8 +83,9 @@ public final class PostgresEventStore implements AutoCloseable {
         try {
             this.pool = new HikariDataSource(config);
         } catch (RuntimeException e) {
-            throw new EventStoreException("cannot connect to PostgreSQL at " + b.jdbcUrl + " as " + b.user + ": "
-                    + rootMessage(e), e);
+            // The cause is not kept: its message (HikariCP's, the driver's) may quote the URL and its password.
+            throw Redaction.scrubbed("cannot connect to PostgreSQL at " + Redaction.url(b.jdbcUrl) + " as " + b.user + ": "
+                    + rootMessage(e), e, b.jdbcUrl);
         }
         try {
             if (b.migrate) {

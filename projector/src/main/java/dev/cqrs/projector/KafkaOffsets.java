@@ -63,11 +63,31 @@ final class KafkaOffsets implements AutoCloseable {
         if (of.isEmpty()) {
             return Map.of();
         }
+        return offsets(of, IsolationLevel.READ_COMMITTED);
+    }
+
+    /**
+     * Whether {@code group} has consumed every record the partitions hold now, with no transaction pending on
+     * them: for each, the high watermark (read first, committed or not), then the last stable offset, which
+     * must have reached it (no commit markers still on their way), then the group's committed offset, which
+     * must have reached that.
+     */
+    boolean allConsumed(String group, List<TopicPartition> of) {
+        if (of.isEmpty()) {
+            return true;
+        }
+        Map<TopicPartition, Long> high = offsets(of, IsolationLevel.READ_UNCOMMITTED);
+        Map<TopicPartition, Long> stable = offsets(of, IsolationLevel.READ_COMMITTED);
+        Map<TopicPartition, Long> committed = committed(group, of);
+        return of.stream().allMatch(p -> stable.getOrDefault(p, 0L) >= high.getOrDefault(p, 0L)
+                && committed.getOrDefault(p, 0L) >= stable.getOrDefault(p, 0L));
+    }
+
+    private Map<TopicPartition, Long> offsets(List<TopicPartition> of, IsolationLevel isolation) {
         Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
         of.forEach(p -> latest.put(p, OffsetSpec.latest()));
         Map<TopicPartition, Long> ends = new HashMap<>();
-        get(admin.listOffsets(latest, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED)).all())
-                .forEach((p, info) -> ends.put(p, info.offset()));
+        get(admin.listOffsets(latest, new ListOffsetsOptions(isolation)).all()).forEach((p, info) -> ends.put(p, info.offset()));
         return ends;
     }
 
@@ -96,7 +116,7 @@ final class KafkaOffsets implements AutoCloseable {
     void createTopic(String name, int partitionCount) {
         try {
             get(admin.createTopics(List.of(new NewTopic(name, java.util.Optional.of(partitionCount), java.util.Optional.empty())
-                    .configs(Map.of("retention.ms", "-1")))).all());
+                    .configs(Map.of("retention.ms", "-1", "retention.bytes", "-1", "cleanup.policy", "delete")))).all());
         } catch (KafkaException e) {
             if (!(e.getCause() instanceof TopicExistsException)) {
                 throw e;

@@ -8,6 +8,7 @@ final class ProjectionMetrics {
 
     private final AtomicLong processed = new AtomicLong();
     private final AtomicLong deadLettered = new AtomicLong();
+    private final AtomicLong skipped = new AtomicLong();
     private final AtomicLong lastPosition = new AtomicLong();
     private volatile Instant lastProcessedAt;
 
@@ -19,6 +20,15 @@ final class ProjectionMetrics {
 
     void deadLettered() {
         deadLettered.incrementAndGet();
+    }
+
+    /** Records a write found already applied (a redelivery, or another writer's late flush) and left alone. */
+    void skipped(long records) {
+        skipped.addAndGet(records);
+    }
+
+    long skipped() {
+        return skipped.get();
     }
 
     long processed() {

@@ -14,7 +14,10 @@ import java.util.Optional;
  * @param lastPosition   the highest global position processed
  * @param lagRecords     records in its topics that it has not yet consumed and committed
  * @param lastProcessedAt when it last processed an event
+ * @param skipped        records of a PostgreSQL projection that this process found already applied when
+ *                       writing them, and left alone (redeliveries after a crash or a rebalance, a paused
+ *                       process's late flush); 0 for other kinds
  */
 public record ProjectionStatus(String name, int generation, String state, long processed, long deadLettered,
-                               long lastPosition, long lagRecords, Optional<Instant> lastProcessedAt) {
+                               long lastPosition, long lagRecords, Optional<Instant> lastProcessedAt, long skipped) {
 }

@@ -55,8 +55,13 @@ public final class Projector implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(Projector.class);
     private static final Duration HOUSEKEEPING = Duration.ofMillis(250);
-    /** A rebuilt generation takes over once it is at most this many records behind the serving one. */
-    private static final long SWITCH_SLACK = 10;
+    /**
+     * A rebuilt generation tries to take over once it is at most this many records behind the serving one;
+     * it takes over only when it has applied everything the serving one has (see ReadModelDatabase.activate).
+     */
+    private static final long SWITCH_SLACK = 100;
+    /** How long a switch may hold the serving generation's writes while the new one catches up. */
+    private static final Duration SWITCH_PATIENCE = Duration.ofSeconds(2);
 
     private final ProjectorConfig config;
     private final Map<String, PostgresProjection<?>> projections;
@@ -68,6 +73,7 @@ public final class Projector implements AutoCloseable {
     private final Map<String, Running> running = new ConcurrentHashMap<>();
     private final Map<String, RebuildProgress> rebuilds = new ConcurrentHashMap<>();
     private final Map<String, long[]> rebuildRates = new ConcurrentHashMap<>();
+    private final Map<String, ReactionProgress> reactionProgress = new ConcurrentHashMap<>();
     private final Thread housekeeping;
     private volatile boolean closed;
 
@@ -136,7 +142,7 @@ public final class Projector implements AutoCloseable {
         topology.addProcessor("project", () -> new ReadModelProcessor<>(projection, storeName,
                 config.getInt(ProjectorConfig.HANDLER_ATTEMPTS), config.flushInterval(), metrics), "events");
         topology.addStateStore(new ReadModelStore.Builder(projection.name(), generation, database.orElseThrow(),
-                config.getInt(ProjectorConfig.BATCH_MAX_EVENTS)), "project");
+                config.getInt(ProjectorConfig.BATCH_MAX_EVENTS), metrics), "project");
         launch(projection.name(), generation, applicationId, projection.topics(), topology, "project", metrics);
     }
 
@@ -257,8 +263,7 @@ public final class Projector implements AutoCloseable {
         Optional<Integer> active = generations.stream().filter(g -> g.state() == ReadModelDatabase.GenerationState.ACTIVE)
                 .map(ReadModelDatabase.Generation::number).findFirst();
         long activeBehind = active.map(g -> kafka.lag(applicationId(config.prefix(), projection.name(), g), partitions)).orElse(0L);
-        if (behind <= activeBehind + SWITCH_SLACK) {
-            database.orElseThrow().activate(projection, generation);
+        if (behind <= activeBehind + SWITCH_SLACK && database.orElseThrow().activate(projection, generation, active, SWITCH_PATIENCE)) {
             rebuilds.put(projection.name(), new RebuildProgress(projection.name(), generation, true, done, total, rate,
                     Optional.of(Duration.ZERO)));
             active.ifPresent(g -> stop(applicationId(config.prefix(), projection.name(), g)));
@@ -302,6 +307,29 @@ public final class Projector implements AutoCloseable {
         return readYourWrites.orElseThrow(() -> new IllegalStateException("no read-model database is configured"));
     }
 
+    /**
+     * Waits until a reactor has reacted to every event up to {@code position} (or {@code timeout} passes), and
+     * says how it ended: {@code REACHED}, {@code DEAD_LETTERED} (the reaction to the append at {@code position}
+     * failed and the event went to the reactor's dead-letter topic) or {@code TIMED_OUT}. The reactor must
+     * run in this projector.
+     */
+    public ReadYourWrites.Outcome awaitReaction(String reactor, long position, Duration timeout) {
+        if (!reactors.containsKey(reactor)) {
+            throw new IllegalArgumentException("no reactor named '" + reactor + "' runs in this projector");
+        }
+        ReactionProgress progress = reactionProgress.computeIfAbsent(reactor, name -> {
+            Running found = serving(name);
+            return new ReactionProgress(kafka, config.bootstrapServers(), found.applicationId(), found.topics().getFirst(),
+                    found.deadLetterTopic());
+        });
+        try {
+            return progress.await(position, timeout);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return ReadYourWrites.Outcome.TIMED_OUT;
+        }
+    }
+
     /** The status of a projection (its serving generation) or a reactor. */
     public ProjectionStatus status(String name) {
         Optional<Integer> active = projections.containsKey(name) ? database.orElseThrow().activeGeneration(name) : Optional.of(0);
@@ -312,12 +340,17 @@ public final class Projector implements AutoCloseable {
         long lag = kafka.lag(found.applicationId(), kafka.partitionsOf(found.topics()));
         return new ProjectionStatus(name, found.generation(), found.streams().state().name(), found.metrics().processed(),
                 found.metrics().deadLetteredCount(), found.metrics().lastPosition(), lag,
-                Optional.ofNullable(found.metrics().lastProcessedAt()));
+                Optional.ofNullable(found.metrics().lastProcessedAt()), found.metrics().skipped());
     }
 
     /** Events processed in this process by everything running under {@code name} (cheap: no Kafka or database call). */
     long processedHere(String name) {
         return running.values().stream().filter(r -> r.name().equals(name)).mapToLong(r -> r.metrics().processed()).sum();
+    }
+
+    /** Records this process found already applied and left alone, for everything running under {@code name}. */
+    long skippedHere(String name) {
+        return running.values().stream().filter(r -> r.name().equals(name)).mapToLong(r -> r.metrics().skipped()).sum();
     }
 
     /** The names of everything this projector runs. */
@@ -484,6 +517,7 @@ public final class Projector implements AutoCloseable {
             }
         }
         readYourWrites.ifPresent(ReadYourWrites::close);
+        reactionProgress.values().forEach(ReactionProgress::close);
         kafka.close();
         database.ifPresent(ReadModelDatabase::close);
     }

@@ -2,11 +2,13 @@ package dev.cqrs.projector;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import dev.cqrs.core.Redaction;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -67,7 +69,11 @@ final class ReadModelDatabase implements AutoCloseable {
         // No reWriteBatchedInserts: it folds a batch into one multi-row INSERT, and an upsert that meets the
         // same key twice in one statement fails ("ON CONFLICT DO UPDATE command cannot affect row a second time").
         config.addDataSourceProperty("ApplicationName", "cqrs-projector");
-        this.pool = new HikariDataSource(config);
+        try {
+            this.pool = new HikariDataSource(config);
+        } catch (RuntimeException e) {
+            throw Redaction.scrubbed("cannot connect to the read-model database at " + Redaction.url(url) + " as " + user, e, url);
+        }
         this.dataSource = decorate.apply(pool);
         this.readSchema = readSchema;
         this.registry = registrySchema;
@@ -82,7 +88,7 @@ final class ReadModelDatabase implements AutoCloseable {
                     + " PRIMARY KEY (projection, generation))");
         } catch (SQLException e) {
             pool.close();
-            throw new IllegalStateException("cannot prepare the read-model database at " + url + ": " + e.getMessage(), e);
+            throw Redaction.scrubbed("cannot prepare the read-model database at " + Redaction.url(url), e, url);
         }
     }
 
@@ -174,12 +180,28 @@ final class ReadModelDatabase implements AutoCloseable {
         }
     }
 
-    /** Switches readers to {@code generation}, in one transaction: views, and the states of the generations. */
-    void activate(PostgresProjection<?> projection, int generation) {
+    /**
+     * Switches readers to {@code generation}, in one transaction (views, and the states of the generations),
+     * but only once it has applied, on every partition, at least what the serving generation has: a reader
+     * that saw the serving generation reach a position must see the new one have it too, or its next read
+     * would go backwards. The serving generation's writes are held (its positions table locked in SHARE
+     * mode) while the new one catches up to where it stopped, for at most {@code patience}.
+     *
+     * @return whether the switch happened; if not, try again later
+     */
+    boolean activate(PostgresProjection<?> projection, int generation, Optional<Integer> serving, Duration patience) {
         try (Connection c = pool.getConnection()) {
             c.setAutoCommit(false);
             try (Statement s = c.createStatement()) {
                 lockProjection(c, projection.name());
+                if (serving.isPresent()) {
+                    s.execute("SET LOCAL lock_timeout = '" + patience.toMillis() + "ms'");
+                    s.execute("LOCK TABLE " + schemaOf(projection.name(), serving.get()) + ".cqrs_positions IN SHARE MODE");
+                    if (!caughtUp(c, projection.name(), generation, serving.get(), patience)) {
+                        c.rollback();
+                        return false;
+                    }
+                }
                 pointViews(s, projection, schemaOf(projection.name(), generation));
                 try (PreparedStatement ps = c.prepareStatement("UPDATE " + registry + ".generations SET state = CASE"
                         + " WHEN generation = ? THEN 'ACTIVE' WHEN state = 'ACTIVE' THEN 'RETIRED' ELSE state END,"
@@ -193,13 +215,48 @@ final class ReadModelDatabase implements AutoCloseable {
                 s.execute("SELECT pg_notify('" + CHANNEL + "', '" + projection.name() + "')");
                 c.commit();
                 log.info("Projection {}: generation {} is now active", projection.name(), generation);
+                return true;
             } catch (SQLException e) {
                 c.rollback();
+                if ("55P03".equals(e.getSQLState())) {
+                    return false; // the serving generation's writers held its positions longer than our patience
+                }
                 throw e;
             }
         } catch (SQLException e) {
             throw new IllegalStateException("cannot activate generation " + generation + " of " + projection.name()
                     + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Whether {@code generation} has applied, on every partition, at least the position {@code serving} has,
+     * waiting for it up to {@code patience} (its writes go on; each read in this transaction sees them).
+     */
+    private boolean caughtUp(Connection c, String projection, int generation, int serving, Duration patience)
+            throws SQLException {
+        String sql = "SELECT count(*) FROM " + schemaOf(projection, serving) + ".cqrs_positions s LEFT JOIN "
+                + schemaOf(projection, generation) + ".cqrs_positions g USING (topic, partition)"
+                + " WHERE s.position > coalesce(g.position, 0)";
+        long deadline = System.nanoTime() + patience.toNanos();
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            while (true) {
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    if (rs.getLong(1) == 0) {
+                        return true;
+                    }
+                }
+                if (System.nanoTime() > deadline) {
+                    return false;
+                }
+                try {
+                    Thread.sleep(10);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+            }
         }
     }
 

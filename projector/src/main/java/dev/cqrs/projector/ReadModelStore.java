@@ -65,9 +65,12 @@ final class ReadModelStore implements StateStore, CachedStateStore<Object, Objec
         /** The stores that flush together, by the stream thread that feeds them. */
         private final Map<Long, Set<ReadModelStore>> flushGroups = new ConcurrentHashMap<>();
 
-        Generation(ReadModelDatabase database, String projection, int generation) {
+        private final ProjectionMetrics metrics;
+
+        Generation(ReadModelDatabase database, String projection, int generation, ProjectionMetrics metrics) {
             this.writer = new ReadModelWriter(database, projection, generation);
             this.projection = projection;
+            this.metrics = metrics;
         }
     }
 
@@ -263,6 +266,13 @@ final class ReadModelStore implements StateStore, CachedStateStore<Object, Objec
 
     private void write(List<ReadModelWriter.Pending> records) throws SQLException {
         Map<TopicPartition, ReadModelWriter.Written> written = generation.writer.write(records);
+        long skipped = 0;
+        for (ReadModelWriter.Written w : written.values()) {
+            skipped += w.skipped;
+        }
+        if (skipped > 0) {
+            generation.metrics.skipped(skipped);
+        }
         if (log.isDebugEnabled()) {
             log.debug("Projection {}: wrote {} records from {}: {}", projection, records.size(), name, written);
         }
@@ -313,9 +323,9 @@ final class ReadModelStore implements StateStore, CachedStateStore<Object, Objec
         private final Generation generation;
         private final int maxBatch;
 
-        Builder(String projection, int generation, ReadModelDatabase database, int maxBatch) {
+        Builder(String projection, int generation, ReadModelDatabase database, int maxBatch, ProjectionMetrics metrics) {
             this.name = storeName(projection, generation);
-            this.generation = new Generation(database, projection, generation);
+            this.generation = new Generation(database, projection, generation, metrics);
             this.maxBatch = maxBatch;
         }
 

@@ -6,6 +6,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 import org.apache.kafka.common.TopicPartition;
 import org.postgresql.PGConnection;
 import org.slf4j.Logger;
@@ -19,8 +20,15 @@ import org.slf4j.LoggerFactory;
  * <p>The projection has reached position P when, for every partition of its topics, it applied an event
  * at P or later, or it has consumed everything the partition holds now. The second check is only
  * needed, and only valid, once P is published; it is, when any partition delivered an event at or after
- * P, because the relay publishes in position order. Flushes NOTIFY, so a waiter wakes within
- * milliseconds; it also polls, in case a notification is lost.
+ * P, because the relay publishes in position order. Even then, P's own record may still be invisible on
+ * its partition: a Kafka transaction's commit markers reach its partitions one by one (on a cluster,
+ * through different leaders). So a partition only counts as consumed when no transaction is pending on
+ * it: its last stable offset has reached the high watermark read before it, and the group has committed
+ * past that. Flushes NOTIFY, so a waiter wakes within milliseconds; it also polls, in case a notification
+ * is lost.
+ *
+ * <p>A wait ends {@link Outcome#REACHED}, {@link Outcome#DEAD_LETTERED} (the projection passed P, but set
+ * the append at P aside as a dead letter: its rows were never written) or {@link Outcome#TIMED_OUT}.
  */
 public final class ReadYourWrites implements AutoCloseable {
 
@@ -63,12 +71,33 @@ public final class ReadYourWrites implements AutoCloseable {
         return new ReadYourWrites(database, new KafkaOffsets(config.bootstrapServers()), config.prefix(), topics, true);
     }
 
+    /** How a wait for a position ended. */
+    public enum Outcome {
+        /** The read model reflects every event up to the position. */
+        REACHED,
+        /**
+         * The projection moved past the position, but the events of the append at the position went to the
+         * dead letters: what they would have written is not in the read model.
+         */
+        DEAD_LETTERED,
+        /** The read model did not reach the position in time. */
+        TIMED_OUT
+    }
+
     /**
      * Waits until {@code projection} has reached {@code position}, or {@code timeout} passes.
      *
-     * @return whether it has reached it
+     * @return whether it has reached it: {@link #await} gave {@link Outcome#REACHED}
      */
     public boolean awaitPosition(String projection, long position, Duration timeout) {
+        return await(projection, position, timeout) == Outcome.REACHED;
+    }
+
+    /**
+     * Waits until {@code projection} has passed {@code position}, or {@code timeout} passes, and says how it
+     * ended: reached, dead-lettered (the append at {@code position} was set aside), or timed out.
+     */
+    public Outcome await(String projection, long position, Duration timeout) {
         List<String> topics = topicsByProjection.get(projection);
         if (topics == null) {
             throw new IllegalArgumentException("no PostgreSQL projection named '" + projection + "'");
@@ -76,8 +105,10 @@ public final class ReadYourWrites implements AutoCloseable {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
             try {
-                if (hasReached(projection, topics, position)) {
-                    return true;
+                OptionalInt generation = passedIn(projection, topics, position);
+                if (generation.isPresent()) {
+                    return database.isDeadLettered(projection, generation.getAsInt(), position) ? Outcome.DEAD_LETTERED
+                            : Outcome.REACHED;
                 }
             } catch (RuntimeException e) {
                 // Kafka or the database does not answer: not reached yet, as far as anyone can tell.
@@ -85,14 +116,14 @@ public final class ReadYourWrites implements AutoCloseable {
             }
             long remaining = (deadline - System.nanoTime()) / 1_000_000;
             if (remaining <= 0) {
-                return false;
+                return Outcome.TIMED_OUT;
             }
             synchronized (signal) {
                 try {
                     signal.wait(Math.min(remaining, POLL_MILLIS));
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
-                    return false;
+                    return Outcome.TIMED_OUT;
                 }
             }
         }
@@ -136,12 +167,15 @@ public final class ReadYourWrites implements AutoCloseable {
                 && System.nanoTime() - snapshot.readAtNanos() < POLL_MILLIS * 1_000_000;
     }
 
-    boolean hasReached(String projection, List<String> topics, long position) {
+    /** The active generation, when it has passed {@code position} on every partition of {@code topics}. */
+    OptionalInt passedIn(String projection, List<String> topics, long position) {
         Snapshot snapshot = snapshot(projection);
         int generation = snapshot.generation();
-        if (generation == 0) {
-            return false;
-        }
+        return generation != 0 && hasPassed(projection, generation, snapshot, topics, position) ? OptionalInt.of(generation)
+                : OptionalInt.empty();
+    }
+
+    private boolean hasPassed(String projection, int generation, Snapshot snapshot, List<String> topics, long position) {
         Map<TopicPartition, ReadModelDatabase.Applied> applied = snapshot.applied();
         List<TopicPartition> partitions = kafka.partitionsOf(topics);
         long highest = applied.values().stream().mapToLong(ReadModelDatabase.Applied::position).max().orElse(0);
@@ -153,9 +187,7 @@ public final class ReadYourWrites implements AutoCloseable {
         if (highest < position) {
             return false;
         }
-        Map<TopicPartition, Long> ends = kafka.endOffsets(behind);
-        Map<TopicPartition, Long> committed = kafka.committed(Projector.applicationId(prefix, projection, generation), behind);
-        return behind.stream().allMatch(p -> committed.getOrDefault(p, 0L) >= ends.getOrDefault(p, 0L));
+        return kafka.allConsumed(Projector.applicationId(prefix, projection, generation), behind);
     }
 
     private void listen() {

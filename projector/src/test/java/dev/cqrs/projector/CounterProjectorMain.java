@@ -63,7 +63,7 @@ public final class CounterProjectorMain {
                 .projection(ProjectorTestSupport.counterProjection(System.getProperty("topic"), haltOnCue(settings)))
                 .start();
         while (true) {
-            System.out.println("processed " + projector.processedHere("counters"));
+            System.out.println("processed " + projector.processedHere("counters") + " skipped " + projector.skippedHere("counters"));
             Thread.sleep(100);
         }
     }

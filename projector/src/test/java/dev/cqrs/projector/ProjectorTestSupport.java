@@ -131,6 +131,17 @@ final class ProjectorTestSupport implements AutoCloseable {
         }
     }
 
+    /** One row of the read model as readers see it (the view), or null. */
+    Counter readModel(String id) throws Exception {
+        try (Connection c = db.dataSource().getConnection();
+             java.sql.PreparedStatement ps = c.prepareStatement("SELECT total, events, name FROM read.counters WHERE id = ?")) {
+            ps.setString(1, id);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? new Counter(rs.getLong(1), rs.getLong(2), rs.getString(3)) : null;
+            }
+        }
+    }
+
     /** The positions of the increments the active generation applied (see {@link #counterProjection}). */
     java.util.Set<Long> appliedIncrements(int generation) throws Exception {
         try (Connection c = db.dataSource().getConnection(); Statement s = c.createStatement();
@@ -145,8 +156,13 @@ final class ProjectorTestSupport implements AutoCloseable {
 
     /** The fold of every event in the store: what the read model must equal. */
     Map<String, Counter> foldOfTheStore() {
+        return foldOf(all());
+    }
+
+    /** The fold of these events, in their order. */
+    Map<String, Counter> foldOf(List<RawEvent> events) {
         Map<String, Counter> rows = new TreeMap<>();
-        for (RawEvent raw : all()) {
+        for (RawEvent raw : events) {
             ContractEvent event = ContractCodecs.events().decode(new dev.cqrs.core.codec.EncodedEvent(raw.eventType(),
                     raw.contentType(), raw.payload()));
             Counter before = rows.getOrDefault(raw.stream().aggregateId(), new Counter(0, 0, ""));
@@ -262,13 +278,24 @@ final class ProjectorTestSupport implements AutoCloseable {
 
     /** How many events a projector process says it processed, by its latest "processed" line (0 before any). */
     static long processed(java.nio.file.Path log) throws java.io.IOException {
+        return progress(log, 1);
+    }
+
+    /** How many records a projector process says it found already applied and skipped (0 before any line). */
+    static long skipped(java.nio.file.Path log) throws java.io.IOException {
+        return progress(log, 3);
+    }
+
+    /** A field of the latest "processed N skipped M" line of a projector process. */
+    private static long progress(java.nio.file.Path log, int field) throws java.io.IOException {
         if (!java.nio.file.Files.exists(log)) {
             return 0;
         }
         List<String> lines = java.nio.file.Files.readAllLines(log);
         for (int i = lines.size() - 1; i >= 0; i--) {
-            if (lines.get(i).startsWith("processed ")) {
-                return Long.parseLong(lines.get(i).substring("processed ".length()).trim());
+            String[] words = lines.get(i).trim().split(" ");
+            if (words.length == 4 && words[0].equals("processed") && words[2].equals("skipped")) {
+                return Long.parseLong(words[field]);
             }
         }
         return 0;

@@ -36,7 +36,7 @@ final class ExternalPostgresServer implements PostgresServer {
     ExternalPostgresServer(String url, String user, String password) {
         if (!JDBC_URL.matcher(url).matches()) {
             throw new IllegalArgumentException(URL_VARIABLE + " must be a PostgreSQL JDBC URL such as"
-                    + " jdbc:postgresql://localhost:5432/cqrs, was " + url);
+                    + " jdbc:postgresql://localhost:5432/cqrs, was " + dev.cqrs.core.Redaction.url(url));
         }
         this.url = url;
         this.user = user;
@@ -91,7 +91,7 @@ final class ExternalPostgresServer implements PostgresServer {
             String separator = matcher().group(3) == null ? "?" : "&";
             return new TestDatabase(name, url + separator + "currentSchema=" + name, user, password);
         } catch (SQLException e) {
-            throw new IllegalStateException("could not create database or schema " + name + " on " + url
+            throw new IllegalStateException("could not create database or schema " + name + " on " + dev.cqrs.core.Redaction.url(url)
                     + " as " + user, e);
         }
     }
@@ -113,7 +113,7 @@ final class ExternalPostgresServer implements PostgresServer {
 
     @Override
     public String toString() {
-        return "external PostgreSQL at " + url;
+        return "external PostgreSQL at " + dev.cqrs.core.Redaction.url(url);
     }
 
     private Matcher matcher() {

@@ -42,6 +42,6 @@ public record TestDatabase(String name, String jdbcUrl, String user, String pass
 
     @Override
     public String toString() {
-        return "TestDatabase[" + name + " at " + jdbcUrl + " as " + user + "]";
+        return "TestDatabase[" + name + " at " + dev.cqrs.core.Redaction.url(jdbcUrl) + " as " + user + "]";
     }
 }

@@ -25,6 +25,50 @@ import org.slf4j.LoggerFactory;
  */
 class SecretsInLogsTest {
 
+    /**
+     * A password written into the JDBC URL (as pgjdbc allows: {@code ?password=}, or {@code //user:secret@})
+     * of a database that cannot be reached: the service fails to start and says where it could not connect,
+     * but the password appears in no log line, no exception message and no stack trace.
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"jdbc:postgresql://127.0.0.1:1/x?password=%s",
+            "jdbc:postgresql://127.0.0.1:1/x?user=postgres&password=%s&ssl=false", "jdbc:postgresql://postgres:%s@127.0.0.1:1/x"})
+    void aPasswordInTheJdbcUrlAppearsNowhere(String url) {
+        String secret = "s3cret" + UUID.randomUUID().toString().substring(0, 8);
+        LoggerContext logging = (LoggerContext) LoggerFactory.getILoggerFactory();
+        Logger root = logging.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        ListAppender<ILoggingEvent> captured = new ListAppender<>();
+        captured.setContext(logging);
+        captured.start();
+        root.addAppender(captured);
+        Throwable failure = null;
+        try {
+            Map<String, String> env = new HashMap<>();
+            env.put("CQRS_DB_URL", String.format(url, secret));
+            env.put("CQRS_DB_TIMEOUT_MS", "1500");
+            env.put("CQRS_ROLES", "relay");
+            env.put("CQRS_KAFKA_BOOTSTRAP", "127.0.0.1:1");
+            env.put("CQRS_HTTP_HOST", "127.0.0.1");
+            env.put("CQRS_HTTP_PORT", "0");
+            try (var service = dev.cqrs.todo.service.TodoService.start(dev.cqrs.todo.service.ServiceConfig.from(env))) {
+                org.assertj.core.api.Assertions.fail("the service started on a database that cannot be reached");
+            } catch (RuntimeException e) {
+                failure = e;
+            }
+        } finally {
+            root.detachAppender(captured);
+        }
+        java.io.StringWriter trace = new java.io.StringWriter();
+        failure.printStackTrace(new java.io.PrintWriter(trace));
+        assertThat(trace.toString()).as("the failure says where it could not connect").contains("127.0.0.1:1")
+                .doesNotContain(secret);
+        for (ILoggingEvent event : captured.list) {
+            String line = event.getFormattedMessage() + (event.getThrowableProxy() == null ? ""
+                    : ThrowableProxyUtil.asString(event.getThrowableProxy()));
+            assertThat(line).as("a %s line of %s", event.getLevel(), event.getLoggerName()).doesNotContain(secret);
+        }
+    }
+
     @Test
     void neitherTheDatabasePasswordNorTheApiTokenIsEverLogged() throws Exception {
         String password = "db-secret-" + UUID.randomUUID();

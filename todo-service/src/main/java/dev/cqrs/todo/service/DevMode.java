@@ -147,7 +147,7 @@ final class DevMode {
      * @param env the environment completed by {@link #start}
      */
     static String banner(Map<String, String> env, String serviceUrl, Path data) {
-        String db = env.get(ServiceConfig.Setting.DB_URL.variable());
+        String db = dev.cqrs.core.Redaction.url(env.get(ServiceConfig.Setting.DB_URL.variable()));
         String user = env.getOrDefault(ServiceConfig.Setting.DB_USER.variable(), "postgres");
         String bootstrap = env.get(ServiceConfig.Setting.KAFKA_BOOTSTRAP.variable()).replace("127.0.0.1", "localhost");
         String registry = env.get(ServiceConfig.Setting.SCHEMA_REGISTRY_URL.variable()).replace("127.0.0.1", "localhost");

@@ -15,20 +15,33 @@ import java.util.function.Supplier;
 /**
  * Liveness ({@code /health}: the process serves) and readiness ({@code /health/ready}: every
  * dependency of this process's roles answers). Readiness runs its checks in parallel, each bounded
- * by {@link #TIMEOUT}, so a hanging dependency makes the answer DOWN, not late.
+ * by {@link #TIMEOUT}, so a hanging dependency makes the answer DOWN, not late. A check may also be
+ * DEGRADED: it works, but something holds it back that an operator should see (readiness stays ready,
+ * and says DEGRADED with the detail).
  */
 final class Health implements AutoCloseable {
 
     static final Duration TIMEOUT = Duration.ofSeconds(3);
 
-    /** The answer of one check: UP or DOWN, and a short detail. */
-    record Check(boolean up, String detail) {
+    /** What a check found. */
+    enum Status { UP, DEGRADED, DOWN }
+
+    /** The answer of one check: UP, DEGRADED or DOWN, and a short detail. */
+    record Check(Status status, String detail) {
         static Check up(String detail) {
-            return new Check(true, detail);
+            return new Check(Status.UP, detail);
+        }
+
+        static Check degraded(String detail) {
+            return new Check(Status.DEGRADED, detail);
         }
 
         static Check down(String detail) {
-            return new Check(false, detail);
+            return new Check(Status.DOWN, detail);
+        }
+
+        boolean up() {
+            return status != Status.DOWN;
         }
     }
 
@@ -65,6 +78,7 @@ final class Health implements AutoCloseable {
         long deadline = System.nanoTime() + TIMEOUT.toNanos();
         Map<String, Object> checks = new LinkedHashMap<>();
         boolean up = true;
+        boolean degraded = false;
         for (Map.Entry<String, Future<Check>> entry : running.entrySet()) {
             Check check;
             try {
@@ -79,10 +93,11 @@ final class Health implements AutoCloseable {
                 check = Check.down("interrupted");
             }
             up &= check.up();
-            checks.put(entry.getKey(), Map.of("status", check.up() ? "UP" : "DOWN", "detail", check.detail()));
+            degraded |= check.status() == Status.DEGRADED;
+            checks.put(entry.getKey(), Map.of("status", check.status().name(), "detail", check.detail()));
         }
         Map<String, Object> answer = new LinkedHashMap<>();
-        answer.put("status", up ? "UP" : "DOWN");
+        answer.put("status", !up ? "DOWN" : degraded ? "DEGRADED" : "UP");
         answer.put("roles", roles);
         answer.put("checks", checks);
         return answer;

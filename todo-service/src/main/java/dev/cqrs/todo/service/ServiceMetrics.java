@@ -59,6 +59,13 @@ final class ServiceMetrics implements AutoCloseable {
                 .description("Events this relay published").register(registry);
         FunctionCounter.builder("cqrs.relay.errors", relay, r -> r.status().errors())
                 .description("Failures the relay recovered from").register(registry);
+        Gauge.builder("cqrs.relay.refused", relay, r -> r.status().role() == RelayStatus.Role.REFUSED ? 1 : 0)
+                .description("1 while this process's relay refuses to publish (its log line and /health/ready say why)")
+                .register(registry);
+        Gauge.builder("cqrs.relay.log.held.back.seconds", relay,
+                        r -> r.status().logHeldBackBy().map(h -> h.age().toMillis() / 1000.0).orElse(0.0))
+                .description("How long a running append has held the global log back, once past relay.holdup.warn.ms (0: not)")
+                .register(registry);
     }
 
     /** Each projection's lag in Kafka records, and what it processed. */
@@ -69,6 +76,9 @@ final class ServiceMetrics implements AutoCloseable {
                     .register(registry);
             FunctionCounter.builder("cqrs.projection.processed", projector, safely("projection " + name, p -> p.status(name).processed()))
                     .tag("projection", name).description("Events the projection processed in this process").register(registry);
+            FunctionCounter.builder("cqrs.projection.skipped", projector, safely("projection " + name, p -> p.status(name).skipped()))
+                    .tag("projection", name).description("Records found already applied when written, and left alone"
+                            + " (redeliveries after a crash or rebalance, a paused process's late flush)").register(registry);
             FunctionCounter.builder("cqrs.projection.dead.lettered", projector,
                             safely("projection " + name, p -> p.status(name).deadLettered()))
                     .tag("projection", name).description("Events sent to the projection's dead-letter topic").register(registry);

@@ -138,11 +138,7 @@ public final class TodoService implements AutoCloseable {
         if (config.runs(Role.RELAY)) {
             Relay relay = opened(resources, Relay.start(store.orElseThrow(), config.relayConfig()));
             metrics.bindRelay(relay);
-            probes.add(new Health.Probe("relay", () -> {
-                RelayStatus status = relay.status();
-                return status.role() == RelayStatus.Role.STOPPED ? Health.Check.down("stopped")
-                        : Health.Check.up(status.role().name().toLowerCase() + status.lastError().map(e -> ", last error: " + e).orElse(""));
-            }));
+            probes.add(new Health.Probe("relay", () -> relayCheck(relay.status())));
         }
 
         String topic = config.todoTopic();
@@ -214,8 +210,11 @@ public final class TodoService implements AutoCloseable {
         TodoGraphQL graphQL = new TodoGraphQL(new TodoCommands(todos, metrics.registry()),
                 new TodoList(readPool, config.readSchema()), events,
                 // Until ReadYourWrites tells a dead-lettered position apart, its boolean maps to REACHED or TIMED_OUT.
-                (position, timeout) -> readYourWrites.awaitPosition(TodoListProjection.NAME, position, timeout)
-                        ? WaitOutcome.REACHED : WaitOutcome.TIMED_OUT,
+                (position, timeout) -> switch (readYourWrites.await(TodoListProjection.NAME, position, timeout)) {
+                    case REACHED -> WaitOutcome.REACHED;
+                    case DEAD_LETTERED -> WaitOutcome.DEAD_LETTERED;
+                    case TIMED_OUT -> WaitOutcome.TIMED_OUT;
+                },
                 id -> projector.flatMap(p -> queryActivity(p, activity, id)),
                 config.limits(), metrics.registry());
         return new Api(new GraphQLEndpoint(graphQL, config.tokens()), new WebAssets());
@@ -232,7 +231,7 @@ public final class TodoService implements AutoCloseable {
             javalin.routes.get("/health/live", ctx -> json(ctx, 200, health.live()));
             javalin.routes.get("/health/ready", ctx -> {
                 Map<String, Object> ready = health.ready();
-                json(ctx, "UP".equals(ready.get("status")) ? 200 : 503, ready);
+                json(ctx, "DOWN".equals(ready.get("status")) ? 503 : 200, ready);
             });
             javalin.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()));
 
@@ -305,6 +304,22 @@ public final class TodoService implements AutoCloseable {
             }
             return Health.Check.down("no answer from Kafka: " + e.getClass().getSimpleName());
         }
+    }
+
+    /**
+     * The relay: DOWN when stopped or refusing to publish (with the reason), DEGRADED while an append holds
+     * the global log back (naming its backend), else UP with its role.
+     */
+    static Health.Check relayCheck(RelayStatus status) {
+        return switch (status.role()) {
+            case STOPPED -> Health.Check.down("stopped");
+            case REFUSED -> Health.Check.down("refuses to publish: " + status.lastError().orElse("(no reason given)"));
+            case LEADER, STANDBY -> status.logHeldBackBy()
+                    .map(holdUp -> Health.Check.degraded(status.role().name().toLowerCase() + ", the global log is held back by "
+                            + holdUp.describe()))
+                    .orElseGet(() -> Health.Check.up(status.role().name().toLowerCase()
+                            + status.lastError().map(e -> ", last error: " + e).orElse("")));
+        };
     }
 
     private static Health.Check projectionCheck(ProjectionStatus status) {

@@ -53,10 +53,10 @@ class ConsumerInteropTest {
         try (TestService todo = TestService.start("consumer_interop")) {
             String topic = todo.prefix + ".events.todo";
             for (int i = 0; i < TODOS; i++) {
-                String id = todo.graphql("mutation($text: String!, $at: DateTime) { newTodo(text: $text, reminderTime: $at)"
-                                + " { todo { id } } }",
+                String id = todo.graphql("mutation($text: String!, $at: DateTimeUtc) { newTodo(text: $text, reminderTime: $at)"
+                                + " { id } }",
                         Map.of("text", "todo " + i, "at", Instant.now().plus(i + 1, ChronoUnit.DAYS).toString()))
-                        .at("/data/newTodo/todo/id").asText();
+                        .at("/data/newTodo/id").asText();
                 assertThat(id).as("a to-do was created").isNotBlank();
                 todo.graphql("mutation($id: ID!) { todo(id: $id) { setDescription(text: \"todo " + i + ", edited\") { version } } }",
                         Map.of("id", id));
