@@ -27,14 +27,17 @@ final class CommandLoad {
 
     private final CommandSender sender;
     private final int clients;
+    private final int thinkMillis;
     private final long seed;
     private final List<String> hot = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
     private volatile boolean running;
 
-    CommandLoad(CommandSender sender, int clients, long seed) {
+    /** @param thinkMillis a client's pause between two commands: from this to twice this (ms) */
+    CommandLoad(CommandSender sender, int clients, int thinkMillis, long seed) {
         this.sender = sender;
         this.clients = clients;
+        this.thinkMillis = thinkMillis;
         this.seed = seed;
     }
 
@@ -77,7 +80,7 @@ final class CommandLoad {
                     String id = random.nextInt(3) == 0 ? hot.get(random.nextInt(hot.size())) : mine.get(random.nextInt(mine.size()));
                     command(random, id, versions, client);
                 }
-                Thread.sleep(5 + random.nextInt(20));
+                Thread.sleep(thinkMillis + random.nextInt(thinkMillis + 1));
             } catch (InterruptedException e) {
                 return;
             }

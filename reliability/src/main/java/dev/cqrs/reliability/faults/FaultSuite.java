@@ -51,18 +51,24 @@ public final class FaultSuite {
      *
      * @param perKind  injections per fault kind
      * @param clients  load clients
+     * @param thinkMillis a client's pause between two commands: from this to twice this (ms)
      * @param seed     the seed of the plan, the targets, the durations and the load
      * @param kinds    the fault kinds to inject ({@code --only})
      * @param keepData keep the servers' data after a clean run (it is always kept after one with findings)
      */
-    record Options(int perKind, int clients, long seed, Set<FaultKind> kinds, boolean keepData) {
+    record Options(int perKind, int clients, int thinkMillis, long seed, Set<FaultKind> kinds, boolean keepData) {
+
+        /** A client's pause between commands: from this to twice this (ms), so that the pipeline keeps up on 2 cores. */
+        static final int DEFAULT_THINK_MILLIS = 150;
 
         static final String USAGE = """
-                usage: ./cqrs faults [--only KINDS] [--faults-per-kind N] [--clients N] [--seed S] [--keep-data]
+                usage: ./cqrs faults [--only KINDS] [--faults-per-kind N] [--clients N] [--think-ms MS] [--seed S] [--keep-data]
 
                   --only KINDS          fault kinds to inject, by number or name, comma-separated (default: all nine)
                   --faults-per-kind N   injections per kind (default 5)
                   --clients N           load clients, at least 12 for the issue's runs (default 12)
+                  --think-ms MS         a client's pause between commands, MS to 2*MS (default 150: the load the
+                                        projection keeps up with on 2 shared cores; 0 for as fast as it goes)
                   --seed S              replays a run's plan: kinds, order, targets, durations, load (default: a new one)
                   --keep-data           keep PostgreSQL's and Kafka's data after a run without findings
 
@@ -73,6 +79,7 @@ public final class FaultSuite {
         static Options parse(String[] args) {
             int perKind = 5;
             int clients = 12;
+            int think = DEFAULT_THINK_MILLIS;
             long seed = System.nanoTime() % 100_000_000_000_000L;
             Set<FaultKind> kinds = EnumSet.allOf(FaultKind.class);
             boolean keep = false;
@@ -82,6 +89,7 @@ public final class FaultSuite {
                     case "--only" -> kinds = FaultKind.parse(value(args, ++i, arg));
                     case "--faults-per-kind" -> perKind = number(value(args, ++i, arg), arg, 1, 100);
                     case "--clients" -> clients = number(value(args, ++i, arg), arg, 1, 200);
+                    case "--think-ms" -> think = number(value(args, ++i, arg), arg, 0, 10_000);
                     case "--seed" -> {
                         String text = value(args, ++i, arg);
                         try {
@@ -94,7 +102,7 @@ public final class FaultSuite {
                     default -> throw new IllegalArgumentException("unknown argument '" + arg + "'");
                 }
             }
-            return new Options(perKind, clients, seed, kinds, keep);
+            return new Options(perKind, clients, think, seed, kinds, keep);
         }
 
         private static String value(String[] args, int i, String option) {
@@ -169,7 +177,7 @@ public final class FaultSuite {
             try (Observer observer = new Observer(deployment.directJdbcUrl(), deployment.postgres.user(), deployment.postgres.password(),
                     Deployment.STORE_SCHEMA, Deployment.READ_SCHEMA + ".todos", ledger, probe, operator, timeline, startMillis)) {
                 observer.start();
-                CommandLoad load = new CommandLoad(sender, options.clients(), options.seed());
+                CommandLoad load = new CommandLoad(sender, options.clients(), options.thinkMillis(), options.seed());
                 load.start();
                 probe.start();
                 long loadStarted = System.currentTimeMillis();

@@ -164,6 +164,7 @@ final class SuiteReport {
         StringBuilder out = new StringBuilder();
         out.append(String.format("%-56s %12s%n", "commands", "count"));
         row(out, "clients", clients);
+        row(out, "  each pausing between commands (ms, from; up to twice it)", options.thinkMillis());
         row(out, "commands sent (each with an idempotency key)", ledger.sent());
         row(out, "commands acknowledged", ledger.total(CommandLedger.Outcome.ACKNOWLEDGED));
         row(out, "  of which answered again by idempotency key", ledger.replayed());
@@ -246,6 +247,7 @@ final class SuiteReport {
     String command() {
         return "./cqrs faults --seed " + options.seed() + (options.perKind() != 5 ? " --faults-per-kind " + options.perKind() : "")
                 + (options.clients() != 12 ? " --clients " + options.clients() : "")
+                + (options.thinkMillis() != FaultSuite.Options.DEFAULT_THINK_MILLIS ? " --think-ms " + options.thinkMillis() : "")
                 + (options.kinds().size() < FaultKind.values().length ? " --only " + options.kinds().stream()
                 .map(k -> Integer.toString(k.number)).collect(Collectors.joining(",")) : "");
     }
