@@ -122,7 +122,9 @@ final class EndState {
                 try (ResultSet rs = s.executeQuery("SELECT idempotency_key, aggregate_id, last_sequence, last_position FROM "
                         + config.storeSchema() + ".idempotency_keys")) {
                     while (rs.next()) {
-                        state.keys.put(rs.getString(1), new Key(rs.getString(2), rs.getLong(3), rs.getLong(4)));
+                        // The service keeps a client's key as "<initiated by>/<key>" (RequestContext): the ledger has the key.
+                        String storedKey = rs.getString(1);
+                        state.keys.put(storedKey.substring(storedKey.lastIndexOf('/') + 1), new Key(rs.getString(2), rs.getLong(3), rs.getLong(4)));
                     }
                 }
                 try (ResultSet rs = s.executeQuery("SELECT partition, \"offset\" FROM " + positionsTable + " WHERE topic = '"
