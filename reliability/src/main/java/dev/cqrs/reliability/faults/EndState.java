@@ -122,9 +122,7 @@ final class EndState {
                 try (ResultSet rs = s.executeQuery("SELECT idempotency_key, aggregate_id, last_sequence, last_position FROM "
                         + config.storeSchema() + ".idempotency_keys")) {
                     while (rs.next()) {
-                        // The service keeps a client's key as "<initiated by>/<key>" (RequestContext): the ledger has the key.
-                        String storedKey = rs.getString(1);
-                        state.keys.put(storedKey.substring(storedKey.lastIndexOf('/') + 1), new Key(rs.getString(2), rs.getLong(3), rs.getLong(4)));
+                        state.keys.put(clientKey(rs.getString(1)), new Key(rs.getString(2), rs.getLong(3), rs.getLong(4)));
                     }
                 }
                 try (ResultSet rs = s.executeQuery("SELECT partition, \"offset\" FROM " + positionsTable + " WHERE topic = '"
@@ -141,6 +139,14 @@ final class EndState {
             }
             return state;
         }
+    }
+
+    /**
+     * The key a client sent, from the key as the store keeps it: the service stores {@code <initiated by>/<key>}
+     * (its RequestContext), the ledger has what the client sent.
+     */
+    static String clientKey(String stored) {
+        return stored.substring(stored.lastIndexOf('/') + 1);
     }
 
     private static Map<Integer, Long> committedOffsets(String bootstrap, String group) throws Exception {

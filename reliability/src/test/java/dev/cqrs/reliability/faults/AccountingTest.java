@@ -33,6 +33,13 @@ class AccountingTest {
     private EndState end;
 
     @Test
+    void theStoresKeyOfACommandIsTheClientsKeyUnderItsPrincipal() {
+        // The service stores "<initiated by>/<key>": read as it is, no acknowledged command was ever found.
+        assertThat(EndState.clientKey("anonymous/7ce3b0a0-8ef1-4c6e-b2ed-09b401040782")).isEqualTo("7ce3b0a0-8ef1-4c6e-b2ed-09b401040782");
+        assertThat(EndState.clientKey("7ce3b0a0-8ef1-4c6e-b2ed-09b401040782")).isEqualTo("7ce3b0a0-8ef1-4c6e-b2ed-09b401040782");
+    }
+
+    @Test
     void anAcknowledgedCommandInTheStoreAtItsPositionIsAccountedFor() {
         given();
         UUID id = store("a", 1, position(100, 0));
