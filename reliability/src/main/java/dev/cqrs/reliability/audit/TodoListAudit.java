@@ -11,7 +11,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import javax.sql.DataSource;
@@ -19,7 +21,9 @@ import javax.sql.DataSource;
 /**
  * Checks the to-do list read model (the view {@code <read schema>.todos}) against the fold of the to-do
  * events in the store: every to-do's description, reminder, completion, version and the position of its
- * latest event.
+ * latest event. While folding it also counts the events that change nothing ({@link #eventsThatChangeNothing()}):
+ * the domain never decides one, so each was decided on a state the to-do no longer had (a command that ran
+ * on a cached or lost version of it).
  */
 public final class TodoListAudit implements ReadModelAudit {
 
@@ -40,6 +44,7 @@ public final class TodoListAudit implements ReadModelAudit {
     private final DataSource readModel;
     private final String view;
     private final Map<String, Row> rows = new HashMap<>();
+    private final List<String> changeNothing = new ArrayList<>();
 
     /** @param view the read model's view, e.g. {@code read.todos} */
     public TodoListAudit(EventCodec<TodoEvent> codec, DataSource readModel, String view) {
@@ -64,9 +69,21 @@ public final class TodoListAudit implements ReadModelAudit {
             return;
         }
         TodoEvent decoded = codec.decode(new EncodedEvent(event.eventType(), event.contentType(), event.payload()));
+        boolean created = !rows.containsKey(event.stream().aggregateId());
         Row row = rows.computeIfAbsent(event.stream().aggregateId(), id -> new Row());
+        boolean changes = switch (decoded) {
+            case TodoEvent.Created c -> created;
+            case TodoEvent.DescriptionUpdated updated -> !updated.description().equals(row.description);
+            case TodoEvent.ReminderUpdated updated -> !updated.reminder().equals(row.reminder);
+            case TodoEvent.Completed completed -> !row.completed;
+            case TodoEvent.Uncompleted uncompleted -> row.completed;
+        };
+        if (!changes) {
+            changeNothing.add(event.stream() + "#" + event.sequence().value() + " " + event.eventType() + " at position "
+                    + event.globalPosition());
+        }
         switch (decoded) {
-            case TodoEvent.Created created -> row.description = created.description();
+            case TodoEvent.Created c -> row.description = c.description();
             case TodoEvent.DescriptionUpdated updated -> row.description = updated.description();
             case TodoEvent.ReminderUpdated updated -> row.reminder = updated.reminder();
             case TodoEvent.Completed completed -> row.completed = true;
@@ -74,6 +91,11 @@ public final class TodoListAudit implements ReadModelAudit {
         }
         row.version = event.sequence().value();
         row.position = event.globalPosition();
+    }
+
+    /** The events folded so far that left their to-do as it was ({@code todo/<id>#<sequence> <type> at position <p>}). */
+    public List<String> eventsThatChangeNothing() {
+        return List.copyOf(changeNothing);
     }
 
     @Override

@@ -25,7 +25,12 @@ import org.apache.kafka.common.config.ConfigException;
  * <p>Besides these, {@code CQRS_RELAY_<KEY>} sets the relay's {@code relay.<key>} (e.g.
  * {@code CQRS_RELAY_BATCH_MAX_EVENTS} for {@code relay.batch.max.events}) and {@code CQRS_PROJECTOR_<KEY>}
  * the projector's {@code projector.<key>} (e.g. {@code CQRS_PROJECTOR_STATE_DIR}); see RelayConfig and
- * ProjectorConfig for those keys.
+ * ProjectorConfig for those keys. Kafka client settings pass through the same way:
+ * {@code CQRS_RELAY_PRODUCER_<KEY>} is the relay producer's {@code <key>} ({@code producer.<key>}, e.g.
+ * {@code CQRS_RELAY_PRODUCER_REQUEST_TIMEOUT_MS}), and {@code CQRS_PROJECTOR_STREAMS_<KEY>} the projector's
+ * Kafka Streams setting {@code <key>} ({@code streams.<key>}, e.g. {@code CQRS_PROJECTOR_STREAMS_CONSUMER_REQUEST_TIMEOUT_MS}
+ * for {@code consumer.request.timeout.ms}); a setting the relay or the projector owns (the producer's
+ * {@code acks}, the processing guarantee) is refused with its name.
  */
 public record ServiceConfig(
         Set<Role> roles,
@@ -104,6 +109,8 @@ public record ServiceConfig(
 
     static final String RELAY_PREFIX = "CQRS_RELAY_";
     static final String PROJECTOR_PREFIX = "CQRS_PROJECTOR_";
+    static final String RELAY_PRODUCER_PREFIX = RELAY_PREFIX + "PRODUCER_";
+    static final String PROJECTOR_STREAMS_PREFIX = PROJECTOR_PREFIX + "STREAMS_";
     private static final Pattern SCHEMA = Pattern.compile("[a-z_][a-z0-9_]{0,40}");
 
     /** A configuration error: names the variable, the value when it is not secret, and what is expected. */
@@ -165,9 +172,10 @@ public record ServiceConfig(
         int retries = r.integer(Setting.COMMAND_RETRIES, 0, 20);
         int snapshotEvery = r.integer(Setting.SNAPSHOT_EVERY, 0, 1_000_000);
 
-        Map<String, Object> relaySettings = r.passThrough(RELAY_PREFIX, "relay.");
+        Map<String, Object> relaySettings = r.passThrough(RELAY_PREFIX, "relay.", RELAY_PRODUCER_PREFIX, RelayConfig.PRODUCER_PREFIX);
         relaySettings.put(RelayConfig.BOOTSTRAP_SERVERS, bootstrap);
-        Map<String, Object> projectorSettings = r.passThrough(PROJECTOR_PREFIX, "projector.");
+        Map<String, Object> projectorSettings = r.passThrough(PROJECTOR_PREFIX, "projector.", PROJECTOR_STREAMS_PREFIX,
+                ProjectorConfig.STREAMS_PREFIX);
         for (String owned : new String[] {ProjectorConfig.READ_MODEL_URL, ProjectorConfig.READ_MODEL_USER,
                 ProjectorConfig.READ_MODEL_PASSWORD, ProjectorConfig.READ_SCHEMA}) {
             if (projectorSettings.containsKey(owned)) {
@@ -226,7 +234,11 @@ public record ServiceConfig(
             out.append(String.format("  %-28s %s%n", "", setting.documentation));
         }
         out.append(String.format("  %-28s %s%n", RELAY_PREFIX + "<KEY>", "relay.<key> of the relay, e.g. CQRS_RELAY_BATCH_MAX_EVENTS"));
+        out.append(String.format("  %-28s %s%n", RELAY_PRODUCER_PREFIX + "<KEY>",
+                "<key> of the relay's Kafka producer, e.g. CQRS_RELAY_PRODUCER_REQUEST_TIMEOUT_MS"));
         out.append(String.format("  %-28s %s%n", PROJECTOR_PREFIX + "<KEY>", "projector.<key> of the projector, e.g. CQRS_PROJECTOR_STATE_DIR"));
+        out.append(String.format("  %-28s %s%n", PROJECTOR_STREAMS_PREFIX + "<KEY>",
+                "<key> of the projector's Kafka Streams, e.g. CQRS_PROJECTOR_STREAMS_CONSUMER_REQUEST_TIMEOUT_MS"));
         return out.toString();
     }
 
@@ -308,15 +320,24 @@ public record ServiceConfig(
                     + " (or run ./cqrs dev, which starts what is missing)");
         }
 
-        /** {@code <prefix><KEY>} variables as {@code <keyPrefix><key>} settings: upper case to lower, '_' to '.'. */
-        Map<String, Object> passThrough(String prefix, String keyPrefix) {
+        /**
+         * {@code <prefix><KEY>} variables as {@code <keyPrefix><key>} settings, and {@code <clientPrefix><KEY>} ones
+         * (a Kafka client's settings) as {@code <clientKeyPrefix><key>}: upper case to lower, '_' to '.'.
+         */
+        Map<String, Object> passThrough(String prefix, String keyPrefix, String clientPrefix, String clientKeyPrefix) {
             Map<String, Object> settings = new HashMap<>();
             new LinkedHashMap<>(env).forEach((name, value) -> {
-                if (name.startsWith(prefix) && name.length() > prefix.length()) {
-                    settings.put(keyPrefix + name.substring(prefix.length()).toLowerCase(Locale.ROOT).replace('_', '.'), value);
+                if (name.startsWith(clientPrefix) && name.length() > clientPrefix.length()) {
+                    settings.put(clientKeyPrefix + key(name, clientPrefix), value);
+                } else if (name.startsWith(prefix) && name.length() > prefix.length()) {
+                    settings.put(keyPrefix + key(name, prefix), value);
                 }
             });
             return settings;
+        }
+
+        private static String key(String variable, String prefix) {
+            return variable.substring(prefix.length()).toLowerCase(Locale.ROOT).replace('_', '.');
         }
     }
 

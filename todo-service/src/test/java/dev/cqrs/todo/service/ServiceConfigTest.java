@@ -47,6 +47,32 @@ class ServiceConfigTest {
     }
 
     @Test
+    void kafkaClientSettingsPassThroughToTheRelaysProducerAndTheProjectorsKafkaStreams() {
+        Map<String, String> env = new HashMap<>(MINIMAL);
+        env.put("CQRS_RELAY_PRODUCER_REQUEST_TIMEOUT_MS", "8000");
+        env.put("CQRS_RELAY_PRODUCER_DELIVERY_TIMEOUT_MS", "30000");
+        env.put("CQRS_PROJECTOR_STREAMS_CONSUMER_REQUEST_TIMEOUT_MS", "9000");
+        env.put("CQRS_PROJECTOR_STREAMS_PRODUCER_DELIVERY_TIMEOUT_MS", "31000");
+        env.put("CQRS_PROJECTOR_STREAM_THREADS", "2");
+
+        ServiceConfig config = ServiceConfig.from(env);
+
+        assertThat(config.relaySettings()).containsEntry("producer.request.timeout.ms", "8000")
+                .containsEntry("producer.delivery.timeout.ms", "30000")
+                .doesNotContainKeys("relay.producer.request.timeout.ms", "relay.producer.delivery.timeout.ms");
+        assertThat(config.projectorSettings()).containsEntry("streams.consumer.request.timeout.ms", "9000")
+                .containsEntry("streams.producer.delivery.timeout.ms", "31000")
+                .doesNotContainKey("projector.streams.consumer.request.timeout.ms");
+        assertThat(config.projectorConfig().getInt(ProjectorConfig.STREAM_THREADS)).isEqualTo(2);
+    }
+
+    @Test
+    void aKafkaClientSettingTheRelayOrTheProjectorOwnsIsRefusedByName() {
+        assertInvalid(with("CQRS_RELAY_PRODUCER_ACKS", "1"), "producer.acks");
+        assertInvalid(with("CQRS_PROJECTOR_STREAMS_PROCESSING_GUARANTEE", "at_least_once"), "streams.processing.guarantee");
+    }
+
+    @Test
     void aRelayOnlyProcessNeedsNeitherTheRegistryNorTheReadModel() {
         ServiceConfig config = ServiceConfig.from(Map.of("CQRS_ROLES", "relay", "CQRS_DB_URL", "jdbc:postgresql://db/todo",
                 "CQRS_KAFKA_BOOTSTRAP", "kafka:9092"));

@@ -31,22 +31,36 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  */
 final class SettledTopic {
 
+    /** A record as read: where it is, and the event it carries. */
+    record Published(int partition, long offset, RawEvent event) {
+    }
+
     private SettledTopic() {
     }
 
     /**
      * The topic's events, in partition order.
      *
-     * @throws AssertionError when it has not settled within {@code timeout}, naming the partitions that
-     *                        still have a transaction open (last stable offset below the high watermark)
+     * @throws IllegalStateException when it has not settled within {@code timeout} (see {@link #records})
      */
     static List<RawEvent> read(String bootstrap, String topic, Duration timeout) throws InterruptedException {
-        List<RawEvent> events = new ArrayList<>();
+        return records(bootstrap, topic, timeout).stream().map(Published::event).toList();
+    }
+
+    /**
+     * The topic's records, in partition order, each with its partition and offset.
+     *
+     * @throws IllegalStateException when it has not settled within {@code timeout}, naming the partitions that
+     *                               still have a transaction open (last stable offset below the high watermark)
+     */
+    static List<Published> records(String bootstrap, String topic, Duration timeout) throws InterruptedException {
+        List<Published> events = new ArrayList<>();
         try (var consumer = new KafkaConsumer<>(Map.<String, Object>of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false), new StringDeserializer(), new ByteArrayDeserializer());
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
+                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5_000), new StringDeserializer(), new ByteArrayDeserializer());
              Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
             List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
                     .map(PartitionInfo::partition).sorted().map(p -> new TopicPartition(topic, p)).toList();
@@ -56,7 +70,7 @@ final class SettledTopic {
             String state = "not looked at yet";
             while (System.nanoTime() < deadline) {
                 for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
-                    events.add(EventRecords.fromRecord(record));
+                    events.add(new Published(record.partition(), record.offset(), EventRecords.fromRecord(record)));
                 }
                 Map<TopicPartition, Long> stable = consumer.endOffsets(partitions, Duration.ofSeconds(10));
                 Map<TopicPartition, Long> high = highWatermarks(admin, partitions);
@@ -72,7 +86,7 @@ final class SettledTopic {
                 state = partitions.stream().map(p -> p.partition() + ": read up to " + positions.get(p) + ", last stable "
                         + stable.get(p) + ", high watermark " + high.get(p)).collect(Collectors.joining("; "));
             }
-            throw new AssertionError("topic " + topic + " did not settle within " + timeout.toSeconds() + " s (a partition"
+            throw new IllegalStateException("topic " + topic + " did not settle within " + timeout.toSeconds() + " s (a partition"
                     + " whose last stable offset stays below its high watermark has a transaction open, maybe hanging): "
                     + state);
         }
