@@ -86,18 +86,7 @@ final class Appender {
                 }
                 return result;
             } catch (ConflictFound conflict) {
-                // The statement saw the precondition fail; the version read after it may say otherwise.
-                Optional<Version> current = currentVersion(stream);
-                if (precondition.isEmpty() || precondition.get().isSatisfiedBy(current)) {
-                    if (attempt >= UNCONDITIONAL_ATTEMPTS) {
-                        throw new EventStoreException("appending to " + stream + " failed: the stream kept changing under "
-                                + precondition.map(Object::toString).orElse("the append") + " (" + attempt + " attempts)", conflict);
-                    }
-                    log.debug("Appending to {}: the stream changed under {} (now {}); trying again", stream,
-                            precondition.map(Object::toString).orElse("no precondition"), current);
-                    continue;
-                }
-                throw new PreconditionFailedException(new PreconditionFailed(stream, precondition.get(), current));
+                retryOrFail(stream, precondition, conflict, attempt, UNCONDITIONAL_ATTEMPTS);
             } catch (SQLException e) {
                 if (attempt == 1 && SqlFailures.isConnectionFailure(e) && metadata.idempotencyKey().isPresent()) {
                     // The append may or may not have committed before the connection broke; with a key,
@@ -226,6 +215,26 @@ final class Appender {
             // The events are committed; readers of the log poll now and then, so a lost hint only delays them.
             log.warn("Could not notify listeners on channel {} of an append: {}", channel, SqlFailures.describe(e));
         }
+    }
+
+    /**
+     * After a statement that appended nothing: the statement saw the precondition fail, but the version
+     * read now may say otherwise (a racing writer made it hold). Returns when the append should be sent
+     * again; otherwise throws the precondition failure, with the version that fails it.
+     */
+    void retryOrFail(StreamId stream, Optional<Precondition> precondition, ConflictFound conflict, int attempt,
+                     int attempts) {
+        Optional<Version> current = currentVersion(stream);
+        if (precondition.isEmpty() || precondition.get().isSatisfiedBy(current)) {
+            if (attempt >= attempts) {
+                throw new EventStoreException("appending to " + stream + " failed: the stream kept changing under "
+                        + precondition.map(Object::toString).orElse("the append") + " (" + attempt + " attempts)", conflict);
+            }
+            log.debug("Appending to {}: the stream changed under {} (now {}); trying again", stream,
+                    precondition.map(Object::toString).orElse("no precondition"), current);
+            return;
+        }
+        throw new PreconditionFailedException(new PreconditionFailed(stream, precondition.get(), current));
     }
 
     private AppendResult appendOnce(StreamId stream, List<EncodedEvent> events, Optional<Precondition> precondition,

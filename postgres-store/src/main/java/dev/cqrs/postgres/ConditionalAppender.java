@@ -3,7 +3,6 @@ package dev.cqrs.postgres;
 import dev.cqrs.core.AppendResult;
 import dev.cqrs.core.CommandMetadata;
 import dev.cqrs.core.EventNumber;
-import dev.cqrs.core.EventStoreException;
 import dev.cqrs.core.Precondition;
 import dev.cqrs.core.PreconditionFailed;
 import dev.cqrs.core.PreconditionFailedException;
@@ -95,18 +94,7 @@ final class ConditionalAppender {
                 }
                 throw conflict;
             } catch (Appender.ConflictFound conflict) {
-                // The statement saw the precondition fail; the version read after it may say otherwise (as in Appender).
-                Optional<Version> current = appender.currentVersion(stream);
-                if (precondition.isEmpty() || precondition.get().isSatisfiedBy(current)) {
-                    if (attempt >= ATTEMPTS) {
-                        throw new EventStoreException("appending to " + stream + " failed: the stream kept changing under "
-                                + precondition.map(Object::toString).orElse("the append") + " (" + attempt + " attempts)", conflict);
-                    }
-                    log.debug("Appending to {}: the stream changed under {} (now {}); trying again", stream,
-                            precondition.map(Object::toString).orElse("no precondition"), current);
-                    continue;
-                }
-                throw new PreconditionFailedException(new PreconditionFailed(stream, precondition.get(), current));
+                appender.retryOrFail(stream, precondition, conflict, attempt, ATTEMPTS);
             } catch (SQLException e) {
                 if (attempt == 1 && SqlFailures.isConnectionFailure(e) && key.isPresent()) {
                     log.debug("The connection broke while appending to {}; sending it again with its idempotency key", stream);
