@@ -275,6 +275,11 @@ public final class FaultProxy implements AutoCloseable {
             try {
                 socket.setTcpNoDelay(true);
                 socket.connect(upstream, CONNECT_TIMEOUT_MS);
+                if (socket.getLocalPort() == socket.getPort() && socket.getLocalAddress().equals(socket.getInetAddress())) {
+                    // A connect to a free loopback port can be given that same port as its own end and "succeed"
+                    // by meeting itself (TCP simultaneous open): no server is there, so it is a refusal.
+                    throw new java.net.ConnectException("connected to itself at " + upstream + ": no server listens there");
+                }
             } catch (IOException e) {
                 LOG.debug("{}: the server at {} refused a connection ({}); resetting the client's", name, upstream, e.toString());
                 close(socket, true);
