@@ -418,8 +418,9 @@ public final class FaultProxy implements AutoCloseable {
                     if (to == null || link.halfOpen) {
                         continue; // swallowed: nobody is listening at the other end
                     }
-                    to.getOutputStream().write(chunk.bytes());
+                    // counted before the write: whoever reads these bytes at the other end then sees them counted
                     forwarded.add(chunk.bytes().length);
+                    to.getOutputStream().write(chunk.bytes());
                 }
             } catch (IOException e) {
                 link.failed(this);
