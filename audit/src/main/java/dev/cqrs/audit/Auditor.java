@@ -3,9 +3,11 @@ package dev.cqrs.audit;
 import dev.cqrs.codec.kafka.EventRecords;
 import dev.cqrs.core.RawEvent;
 import dev.cqrs.postgres.GlobalLog;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.BitSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -63,14 +65,21 @@ public final class Auditor {
     }
 
     /**
-     * Reads the store, then the topics, and compares them. Records published after the store was read
-     * (positions above its last event) are left out, so a live system can be audited; events the relay
-     * has not published yet do show as missing, so audit a system at rest, or audit again until clean.
+     * Reads the read models, the store, then the topics, and compares them. Records published after the store
+     * was read (positions above its last event) are left out, and each read model is compared with the fold of
+     * the events its snapshot reflects, so a live system can be audited; events the relay has not published
+     * yet do show as missing, so audit again until clean (or audit a system at rest).
      */
     public AuditReport audit() {
+        // The read models first: every event a snapshot reflects was committed before it, so the store read next holds it.
+        List<ReadModelSnapshot> snapshots = readModels.stream().map(ReadModelAudit::read).toList();
         Store store = readStore();
-        Topics topics = readTopics(store.topics, store.size == 0 ? 0 : store.positions[store.size - 1]);
-        return compare(store, topics);
+        long lastStorePosition = store.size == 0 ? 0 : store.positions[store.size - 1];
+        Topics topics = readTopics(store.topics, lastStorePosition);
+        if (!readModels.isEmpty()) {
+            foldReadModels(snapshots, topics, lastStorePosition);
+        }
+        return compare(store, topics, snapshots);
     }
 
     /** Positions and digests, in growing arrays: millions of entries without an object each. */
@@ -106,16 +115,44 @@ public final class Auditor {
                 String topic = topicOf.apply(event.stream().aggregateType());
                 store.topics.merge(topic, 1L, Long::sum);
                 store.add(event.globalPosition(), digest(topic, event));
-                for (ReadModelAudit model : readModels) {
-                    model.accept(event);
+                last = event.globalPosition();
+            }
+        }
+    }
+
+    /**
+     * A second pass over the store, up to where the first one ended: each read model folds the events its
+     * snapshot reflects. Which partition an event went to is what the topics say (a record carries its
+     * position), so no partitioner is assumed.
+     */
+    private void foldReadModels(List<ReadModelSnapshot> snapshots, Topics topics, long lastStorePosition) {
+        long[][] byPosition = sortTogether(topics.positions, topics.partitionIndexes, topics.size);
+        long last = 0;
+        while (last < lastStorePosition) {
+            List<RawEvent> page = log.readAfter(last, PAGE);
+            if (page.isEmpty()) {
+                return;
+            }
+            for (RawEvent event : page) {
+                if (event.globalPosition() > lastStorePosition) {
+                    return;
+                }
+                int found = Arrays.binarySearch(byPosition[0], event.globalPosition());
+                TopicPartition partition = found < 0 ? null : topics.partitions.get((int) byPosition[1][found]);
+                for (int i = 0; i < readModels.size(); i++) {
+                    if (snapshots.get(i).reflects(event.globalPosition(), partition)) {
+                        readModels.get(i).accept(event);
+                    }
                 }
                 last = event.globalPosition();
             }
         }
     }
 
-    /** The topics' side: every record's position and digest, and the order violations found while reading. */
+    /** The topics' side: every record's position, digest and partition, and the order violations found while reading. */
     private static final class Topics extends Digests {
+        final List<TopicPartition> partitions = new ArrayList<>();
+        long[] partitionIndexes = new long[1 << 16];
         long outOfOrder;
         final List<String> outOfOrderExamples = new ArrayList<>();
         long unreadable;
@@ -151,8 +188,10 @@ public final class Auditor {
         long end = consumer.endOffsets(List.of(partition)).get(partition);
         // Per aggregate: the highest sequence seen, and which sequences were seen (a copy of one seen before is
         // a duplicate, which the position comparison reports; only a first sighting can be out of order).
+        int partitionIndex = topics.partitions.size();
+        topics.partitions.add(partition);
         Map<String, long[]> lastByAggregate = new HashMap<>();
-        Map<String, java.util.BitSet> seenByAggregate = new HashMap<>();
+        Map<String, BitSet> seenByAggregate = new HashMap<>();
         while (consumer.position(partition) < end) {
             for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
                 RawEvent event;
@@ -168,10 +207,14 @@ public final class Auditor {
                 if (event.globalPosition() > lastStorePosition) {
                     continue; // appended after the store was read
                 }
+                if (topics.size == topics.partitionIndexes.length) {
+                    topics.partitionIndexes = Arrays.copyOf(topics.partitionIndexes, topics.size * 2);
+                }
+                topics.partitionIndexes[topics.size] = partitionIndex;
                 topics.add(event.globalPosition(), digest(partition.topic(), event));
                 long sequence = event.sequence().value();
                 long[] last = lastByAggregate.computeIfAbsent(record.key(), k -> new long[] {0, 0});
-                java.util.BitSet seen = seenByAggregate.computeIfAbsent(record.key(), k -> new java.util.BitSet());
+                BitSet seen = seenByAggregate.computeIfAbsent(record.key(), k -> new BitSet());
                 boolean seenBefore = sequence <= Integer.MAX_VALUE && seen.get((int) sequence);
                 if (sequence <= Integer.MAX_VALUE) {
                     seen.set((int) sequence);
@@ -193,7 +236,7 @@ public final class Auditor {
         }
     }
 
-    private AuditReport compare(Store store, Topics topics) {
+    private AuditReport compare(Store store, Topics topics, List<ReadModelSnapshot> snapshots) {
         // The store's positions are in log order, so sorted; sort the topics' by position, digests alongside.
         long[][] sorted = sortTogether(topics.positions, topics.digests, topics.size);
         long[] positions = sorted[0];
@@ -232,8 +275,8 @@ public final class Auditor {
             }
         }
         List<AuditReport.ReadModelFinding> models = new ArrayList<>();
-        for (ReadModelAudit model : readModels) {
-            models.add(compare(model));
+        for (int m = 0; m < readModels.size(); m++) {
+            models.add(compare(readModels.get(m), snapshots.get(m)));
         }
         return new AuditReport(store.size, topics.size + topics.unreadable,
                 new AuditReport.Finding(missingCount, missing), new AuditReport.Finding(duplicatedCount, duplicated),
@@ -241,9 +284,9 @@ public final class Auditor {
                 new AuditReport.Finding(topics.outOfOrder, topics.outOfOrderExamples), models);
     }
 
-    private static AuditReport.ReadModelFinding compare(ReadModelAudit model) {
+    private static AuditReport.ReadModelFinding compare(ReadModelAudit model, ReadModelSnapshot snapshot) {
         Map<String, String> expected = model.expectedRows();
-        Map<String, String> actual = model.actualRows();
+        Map<String, String> actual = snapshot.rows();
         List<String> missing = new ArrayList<>();
         List<String> unexpected = new ArrayList<>();
         List<String> different = new ArrayList<>();
@@ -291,7 +334,7 @@ public final class Auditor {
     }
 
     private static void update(CRC32C crc, String text) {
-        byte[] bytes = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
         crc.update(bytes);
         crc.update(0);
     }

@@ -34,6 +34,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -153,6 +154,60 @@ class AuditorTest {
         assertThat(report.table()).contains("rows different").contains("differences");
     }
 
+    /**
+     * A read model caught mid-way, as on a live system: its positions say how far it applied each partition, and
+     * the audit expects exactly the events up to there. Rows that match are clean; one applied event left out,
+     * or an event past the positions applied, is a difference.
+     */
+    @Test
+    void aReadModelIsComparedWithTheEventsItsPositionsSayItApplied() throws Exception {
+        // Halfway through each partition, as the records the relay published say.
+        Map<TopicPartition, List<Long>> positionsByPartition = new TreeMap<>(java.util.Comparator.comparing(TopicPartition::toString));
+        for (ConsumerRecord<String, byte[]> record : published) {
+            positionsByPartition.computeIfAbsent(new TopicPartition(record.topic(), record.partition()), p -> new ArrayList<>())
+                    .add(EventRecords.fromRecord(record).globalPosition());
+        }
+        assertThat(positionsByPartition).as("the relay spread the events over two partitions").hasSize(2);
+        Map<TopicPartition, Long> halfway = new HashMap<>();
+        Map<Long, TopicPartition> partitionOf = new HashMap<>();
+        positionsByPartition.forEach((partition, positions) -> {
+            halfway.put(partition, positions.get(positions.size() / 2));
+            positions.forEach(position -> partitionOf.put(position, partition));
+        });
+        java.util.function.Predicate<RawEvent> applied = raw -> raw.globalPosition() <= halfway.get(partitionOf.get(raw.globalPosition()));
+
+        CounterTable midway = new CounterTable("midway");
+        midway.fillFromTheStore(applied);
+        midway.reflects(halfway);
+        AuditReport clean = audit(midway);
+        assertThat(clean.isClean()).as(clean.table()).isTrue();
+        assertThat(clean.readModels().get(0).expectedRows()).as("rows of to-dos the positions reach").isPositive();
+
+        // One event the positions say was applied, left out of its row: a row behind its positions.
+        RawEvent lastApplied = store.globalLog().readAfter(0, 100_000).stream().filter(applied)
+                .filter(raw -> raw.stream().aggregateId().startsWith("c-"))
+                .filter(raw -> !ContractCodecs.events().decode(new EncodedEvent(raw.eventType(), raw.contentType(), raw.payload()))
+                        .equals(new ContractEvent.Incremented(0))) // one that changes its row
+                .reduce((a, b) -> b).orElseThrow();
+        CounterTable behind = new CounterTable("behind");
+        behind.fillFromTheStore(applied.and(raw -> raw.globalPosition() != lastApplied.globalPosition()));
+        behind.reflects(halfway);
+        AuditReport lost = audit(behind);
+        assertThat(lost.readModels().get(0).different().count()).as(lost.table()).isEqualTo(1);
+        assertThat(lost.readModels().get(0).different().examples().get(0)).startsWith(lastApplied.stream().aggregateId() + ":");
+
+        // Every event in the rows, positions halfway: rows ahead of their positions (applied twice, or misplaced).
+        CounterTable ahead = new CounterTable("ahead");
+        ahead.fillFromTheStore();
+        ahead.reflects(halfway);
+        AuditReport early = audit(ahead);
+        assertThat(early.readModels().get(0).differences()).as(early.table()).isPositive();
+    }
+
+    private static AuditReport audit(CounterTable table) {
+        return Auditor.builder(store.globalLog(), BOOTSTRAP, relayConfig::topicOf).readModel(table).build().audit();
+    }
+
     private static int indexOfKey(List<ConsumerRecord<String, byte[]>> records, String key, int from) {
         for (int i = from; i < records.size(); i++) {
             if (records.get(i).key().equals(key)) {
@@ -167,6 +222,7 @@ class AuditorTest {
         private final String table;
         private final Map<String, long[]> totals = new TreeMap<>();
         private final Map<String, String> names = new TreeMap<>();
+        private Map<TopicPartition, Long> applied;
 
         CounterTable(String suffix) throws Exception {
             this.table = "counters_" + suffix;
@@ -180,10 +236,17 @@ class AuditorTest {
         }
 
         void fillFromTheStore() throws Exception {
+            fillFromTheStore(raw -> true);
+        }
+
+        /** Fills the table with the fold of the events that {@code applied} lets through. */
+        void fillFromTheStore(java.util.function.Predicate<RawEvent> applied) throws Exception {
             Map<String, long[]> rows = new TreeMap<>();
             Map<String, String> rowNames = new TreeMap<>();
             for (RawEvent raw : store.globalLog().readAfter(0, 100_000)) {
-                fold(raw, rows, rowNames);
+                if (applied.test(raw)) {
+                    fold(raw, rows, rowNames);
+                }
             }
             try (Connection c = db.dataSource().getConnection();
                  PreparedStatement ps = c.prepareStatement("INSERT INTO " + table + " (id, total, name) VALUES (?, ?, ?)")) {
@@ -223,8 +286,17 @@ class AuditorTest {
             return rows;
         }
 
+        /** From now on the table says it reflects these positions, as a projector's positions table would. */
+        void reflects(Map<TopicPartition, Long> positions) {
+            this.applied = positions;
+        }
+
         @Override
-        public Map<String, String> actualRows() {
+        public ReadModelSnapshot read() {
+            return applied == null ? ReadModelSnapshot.atRest(rows()) : ReadModelSnapshot.of(rows(), applied);
+        }
+
+        private Map<String, String> rows() {
             Map<String, String> rows = new TreeMap<>();
             try (Connection c = db.dataSource().getConnection(); Statement s = c.createStatement();
                  ResultSet rs = s.executeQuery("SELECT id, total, name FROM " + table)) {

@@ -1,15 +1,18 @@
 package dev.cqrs.reliability.audit;
 
 import dev.cqrs.audit.ReadModelAudit;
+import dev.cqrs.audit.ReadModelSnapshot;
 import dev.cqrs.core.RawEvent;
 import dev.cqrs.core.codec.EncodedEvent;
 import dev.cqrs.core.codec.EventCodec;
 import dev.cqrs.todo.domain.TodoAggregate;
 import dev.cqrs.todo.domain.TodoEvent;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -17,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import javax.sql.DataSource;
+import org.apache.kafka.common.TopicPartition;
 
 /**
  * Checks the to-do list read model (the view {@code <read schema>.todos}) against the fold of the to-do
@@ -105,23 +109,69 @@ public final class TodoListAudit implements ReadModelAudit {
         return expected;
     }
 
+    /**
+     * The view's rows and the positions of the generation behind it, in one repeatable-read transaction: the
+     * projector writes a batch's rows and its positions in one transaction, so the two agree. Reading the view
+     * first locks it, so a rebuild's switch cannot repoint it before the positions are read.
+     */
     @Override
-    public Map<String, String> actualRows() {
+    public ReadModelSnapshot read() {
         Map<String, String> actual = new HashMap<>(rows.size() * 2);
-        try (Connection c = readModel.getConnection(); Statement s = c.createStatement()) {
-            s.setFetchSize(10_000);
+        try (Connection c = readModel.getConnection()) {
             c.setAutoCommit(false);
-            try (ResultSet rs = s.executeQuery("SELECT id, description, reminder, completed, version, position FROM " + view)) {
-                while (rs.next()) {
-                    java.sql.Timestamp reminder = rs.getTimestamp(3);
-                    actual.put(rs.getString(1), render(rs.getString(2), Optional.ofNullable(reminder).map(java.sql.Timestamp::toInstant),
-                            rs.getBoolean(4), rs.getLong(5), rs.getLong(6)));
+            c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+            c.setReadOnly(true);
+            try (Statement s = c.createStatement()) {
+                s.setFetchSize(10_000);
+                try (ResultSet rs = s.executeQuery("SELECT id, description, reminder, completed, version, position FROM " + view)) {
+                    while (rs.next()) {
+                        Timestamp reminder = rs.getTimestamp(3);
+                        actual.put(rs.getString(1), render(rs.getString(2), Optional.ofNullable(reminder).map(Timestamp::toInstant),
+                                rs.getBoolean(4), rs.getLong(5), rs.getLong(6)));
+                    }
                 }
             }
+            Optional<Map<TopicPartition, Long>> applied = appliedBehindTheView(c);
             c.commit();
+            return new ReadModelSnapshot(actual, applied);
         } catch (SQLException e) {
             throw new IllegalStateException("cannot read the read model " + view + ": " + e.getMessage(), e);
         }
-        return actual;
+    }
+
+    /** The positions table of the schema the view reads from, if it has one (a projector's generation does). */
+    private Optional<Map<TopicPartition, Long>> appliedBehindTheView(Connection c) throws SQLException {
+        String schema = null;
+        try (PreparedStatement ps = c.prepareStatement("SELECT DISTINCT n.nspname FROM pg_rewrite r"
+                + " JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid"
+                + " JOIN pg_class t ON t.oid = d.refobjid AND t.oid <> r.ev_class JOIN pg_namespace n ON n.oid = t.relnamespace"
+                + " WHERE r.ev_class = ?::regclass")) {
+            ps.setString(1, view);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) {
+                    schema = rs.getString(1);
+                }
+            }
+        }
+        if (schema == null) {
+            return Optional.empty();
+        }
+        try (PreparedStatement ps = c.prepareStatement("SELECT to_regclass(?) IS NOT NULL")) {
+            ps.setString(1, schema + ".cqrs_positions");
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                if (!rs.getBoolean(1)) {
+                    return Optional.empty();
+                }
+            }
+        }
+        Map<TopicPartition, Long> applied = new HashMap<>();
+        try (Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT topic, partition, position FROM " + schema + ".cqrs_positions")) {
+            while (rs.next()) {
+                applied.put(new TopicPartition(rs.getString(1), rs.getInt(2)), rs.getLong(3));
+            }
+        }
+        return Optional.of(applied);
     }
 }

@@ -113,7 +113,7 @@ final class EndState {
                     last = event.globalPosition();
                 }
             }
-            EndState state = new EndState(topic, fold.expectedRows(), fold.actualRows(), fold.eventsThatChangeNothing());
+            EndState state = new EndState(topic, fold.expectedRows(), fold.read().rows(), fold.eventsThatChangeNothing());
             stored.forEach(state::stored);
             try (Connection c = DriverManager.getConnection(config.eventStore().url(), config.eventStore().user(),
                     config.eventStore().password()); Statement s = c.createStatement()) {
