@@ -2,12 +2,15 @@ package dev.cqrs.postgres;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import dev.cqrs.core.Aggregate;
+import dev.cqrs.core.Event;
 import dev.cqrs.core.EventStore;
 import dev.cqrs.core.EventStoreException;
 import dev.cqrs.core.Redaction;
 import dev.cqrs.core.SnapshotStore;
 import dev.cqrs.core.StreamId;
 import dev.cqrs.core.dcb.DcbEventStore;
+import dev.cqrs.core.entity.CompositeEntityStore;
 import dev.cqrs.core.codec.EventCodec;
 import dev.cqrs.core.codec.StateCodec;
 import java.sql.Connection;
@@ -115,6 +118,21 @@ public final class PostgresEventStore implements AutoCloseable {
     public <E> EventStore<E> events(String aggregateType, EventCodec<E> codec) {
         refuseTopicNameCollision(aggregateType);
         return new PostgresStreamStore<>(aggregateType, codec, pool, appender, conditionalAppender, schema);
+    }
+
+    /**
+     * Runs {@code aggregate}'s commands over its streams (of {@code aggregate.aggregateType()}, encoded with
+     * {@code codec}): the common path of a service. Configure snapshots, retries and the cache on the builder.
+     *
+     * <pre>{@code
+     * EntityStore<Account, AccountCommand, AccountEvent> accounts = store.entities(new AccountAggregate(), codec)
+     *         .retryOnConflict(3)
+     *         .build();
+     * }</pre>
+     */
+    public <S, C, E extends Event> CompositeEntityStore.Builder<S, C, E> entities(Aggregate<S, C, E> aggregate,
+                                                                                EventCodec<E> codec) {
+        return CompositeEntityStore.builder(aggregate, events(aggregate.aggregateType(), codec));
     }
 
     /**

@@ -185,7 +185,7 @@ public final class TodoService implements AutoCloseable {
         EventStore<TodoEvent> events = store.events(TodoAggregate.TYPE, codec);
         // The aggregate cache spares a command the load of a to-do this process wrote last; a stale entry
         // (another api process wrote since) costs a reload, never a wrong write.
-        CompositeEntityStore.Builder<TodoState, TodoCommand, TodoEvent> entities = CompositeEntityStore.builder(aggregate, events)
+        CompositeEntityStore.Builder<TodoState, TodoCommand, TodoEvent> entities = store.entities(aggregate, codec)
                 .retryOnConflict(config.commandRetries())
                 .cacheAggregates(CACHED_TODOS);
         if (config.snapshotEvery() > 0) {
