@@ -6,6 +6,7 @@ import dev.cqrs.core.Aggregate;
 import dev.cqrs.core.Event;
 import dev.cqrs.core.EventStore;
 import dev.cqrs.core.EventStoreException;
+import dev.cqrs.core.Names;
 import dev.cqrs.core.Redaction;
 import dev.cqrs.core.SnapshotStore;
 import dev.cqrs.core.StreamId;
@@ -22,7 +23,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.regex.Pattern;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 import org.slf4j.Logger;
@@ -47,7 +50,6 @@ import org.slf4j.LoggerFactory;
 public final class PostgresEventStore implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(PostgresEventStore.class);
-    private static final Pattern SCHEMA_NAME = Pattern.compile("[a-z_][a-z0-9_]{0,50}");
 
     /** The default largest payload of one event, in bytes: fits Kafka's default 1 MiB record limit with room for headers. */
     public static final int DEFAULT_MAX_PAYLOAD_BYTES = 1_000_000;
@@ -62,7 +64,7 @@ public final class PostgresEventStore implements AutoCloseable {
     private final GlobalLog globalLog;
     private final int maxPayloadBytes;
     private final StoreIdentity identity;
-    private final java.util.Set<String> aggregateTypesInUse = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final Set<String> aggregateTypesInUse = ConcurrentHashMap.newKeySet();
 
     private PostgresEventStore(Builder b) {
         this.schema = b.schema;
@@ -195,7 +197,7 @@ public final class PostgresEventStore implements AutoCloseable {
      * paging, whatever is appended meanwhile.
      */
     public List<String> aggregateIds(String aggregateType, Optional<String> after, int limit) {
-        StreamId.checkName("aggregate type", aggregateType, StreamId.MAX_TYPE_LENGTH);
+        Names.checkVerbatim("aggregate type", aggregateType, StreamId.MAX_TYPE_LENGTH);
         if (limit < 1) {
             throw new IllegalArgumentException("limit must be at least 1: " + limit);
         }
@@ -282,7 +284,7 @@ public final class PostgresEventStore implements AutoCloseable {
                 if (!rs.next()) {
                     return Optional.empty();
                 }
-                return Optional.of(new LoggedEvent(position, rs.getObject(1, java.util.UUID.class),
+                return Optional.of(new LoggedEvent(position, rs.getObject(1, UUID.class),
                         StreamId.of(rs.getString(2), rs.getString(3)), rs.getLong(4)));
             }
         } catch (SQLException e) {
@@ -291,7 +293,7 @@ public final class PostgresEventStore implements AutoCloseable {
     }
 
     /** An event's place in the global log and in its stream. */
-    public record LoggedEvent(long position, java.util.UUID eventId, StreamId stream, long sequence) {
+    public record LoggedEvent(long position, UUID eventId, StreamId stream, long sequence) {
     }
 
     private StoreIdentity readIdentity() {
@@ -303,7 +305,7 @@ public final class PostgresEventStore implements AutoCloseable {
                         + schema + ".store_identity is empty); it was damaged: restore it, or insert a new id with"
                         + " INSERT INTO " + schema + ".store_identity (store_id) VALUES (gen_random_uuid())");
             }
-            return new StoreIdentity(rs.getObject(1, java.util.UUID.class), rs.getString(2), schema);
+            return new StoreIdentity(rs.getObject(1, UUID.class), rs.getString(2), schema);
         } catch (SQLException e) {
             throw SqlFailures.readFailed("reading the identity of the event store in schema " + schema, e);
         }
@@ -384,7 +386,7 @@ public final class PostgresEventStore implements AutoCloseable {
 
         /** The schema holding the store's tables (default {@code cqrs}): lower-case letters, digits and {@code _}. */
         public Builder schema(String schema) {
-            if (!SCHEMA_NAME.matcher(schema).matches()) {
+            if (!Names.isLowerCaseIdentifier(schema, 51)) {
                 throw new IllegalArgumentException("schema name '" + schema
                         + "' must be 1-51 lower-case letters, digits or _ and not start with a digit");
             }

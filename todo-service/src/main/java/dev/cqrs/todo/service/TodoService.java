@@ -34,6 +34,7 @@ import io.javalin.Javalin;
 import io.javalin.http.Context;
 import java.net.URI;
 import java.sql.Connection;
+import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -43,6 +44,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -202,7 +204,7 @@ public final class TodoService implements AutoCloseable {
         probes.add(new Health.Probe("readModel", () -> {
             try (Connection c = readPool.getConnection()) {
                 return c.isValid(2) ? Health.Check.up("PostgreSQL answers") : Health.Check.down("PostgreSQL does not answer");
-            } catch (java.sql.SQLException e) {
+            } catch (SQLException e) {
                 return Health.Check.down(e.getMessage());
             }
         }));
@@ -254,7 +256,7 @@ public final class TodoService implements AutoCloseable {
                     "message", "no such resource: " + ctx.method().name() + " " + ctx.path(),
                     "extensions", Map.of("code", "NOT_FOUND"))))));
             javalin.routes.exception(Exception.class, (e, ctx) -> {
-                String reference = java.util.UUID.randomUUID().toString();
+                String reference = UUID.randomUUID().toString();
                 log.error("Internal error serving {} {} (reference {})", ctx.method().name(), ctx.path(), reference, e);
                 json(ctx, 500, Map.of("errors", List.of(Map.of("message", "internal error; reference " + reference,
                         "extensions", Map.of("code", "INTERNAL", "reference", reference)))));
