@@ -5,7 +5,6 @@ import dev.cqrs.postgres.PostgresEventStore;
 import dev.cqrs.postgres.StoreIdentity;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -68,10 +67,8 @@ public final class Relay implements AutoCloseable {
     private final AtomicReference<LeaderLock> lock = new AtomicReference<>();
 
     /** Makes the relay's transactional producers: Kafka's, or (in fault tests) a decorator of Kafka's. */
-    interface Producers {
+    interface Producers extends RelayProducers.Factory {
         Producers KAFKA = RelayProducers::kafka;
-
-        Producer<String, byte[]> create(Map<String, Object> settings);
     }
 
     private Relay(PostgresEventStore store, RelayConfig config, Producers factory) {

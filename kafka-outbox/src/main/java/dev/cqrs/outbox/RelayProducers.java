@@ -15,17 +15,22 @@ import org.apache.kafka.common.serialization.StringSerializer;
  */
 final class RelayProducers {
 
+    /** Makes a producer from its settings: Kafka's, or (in fault tests) a decorator of Kafka's. */
+    interface Factory {
+        Producer<String, byte[]> create(Map<String, Object> settings);
+    }
+
     /** Room beyond the store's largest record: ids, types, the fixed headers, Kafka's record and batch overhead. */
     static final int RECORD_OVERHEAD_BYTES = 16 * 1024;
 
-    private final Relay.Producers factory;
+    private final Factory factory;
     private final RelayConfig config;
     private final String bootstrapServers;
     private final String relayName;
     private final int maxRecordBytes;
     private final Duration kafkaTimeout;
 
-    RelayProducers(Relay.Producers factory, RelayConfig config, String relayName, int storeMaxRecordBytes) {
+    RelayProducers(Factory factory, RelayConfig config, String relayName, int storeMaxRecordBytes) {
         this.factory = factory;
         this.config = config;
         this.bootstrapServers = String.join(",", config.getList(RelayConfig.BOOTSTRAP_SERVERS));
