@@ -70,15 +70,9 @@ public final class PostgresEventStore implements AutoCloseable {
         this.schema = b.schema;
         this.channel = b.schema + "_events_appended";
         this.snapshotsKept = b.snapshotsKept;
-        HikariConfig config = new HikariConfig();
-        config.setJdbcUrl(b.jdbcUrl);
-        config.setUsername(b.user);
-        config.setPassword(b.password);
-        config.setMaximumPoolSize(b.poolSize);
-        config.setPoolName("cqrs-store-" + b.schema);
-        config.setConnectionTimeout(b.connectionTimeout.toMillis());
+        HikariConfig config = PostgresPools.settings(b.jdbcUrl, b.user, b.password, "cqrs-store-" + b.schema, "cqrs-store",
+                b.poolSize, b.connectionTimeout);
         config.setInitializationFailTimeout(b.connectionTimeout.toMillis());
-        config.addDataSourceProperty("ApplicationName", "cqrs-store");
         config.addDataSourceProperty("tcpKeepAlive", "true");
         this.sessions = new org.postgresql.ds.PGSimpleDataSource();
         sessions.setURL(b.jdbcUrl);

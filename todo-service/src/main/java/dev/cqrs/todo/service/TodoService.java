@@ -13,6 +13,7 @@ import dev.cqrs.core.entity.CompositeEntityStore;
 import dev.cqrs.outbox.Relay;
 import dev.cqrs.outbox.RelayStatus;
 import dev.cqrs.postgres.PostgresEventStore;
+import dev.cqrs.postgres.PostgresPools;
 import dev.cqrs.projector.PostgresProjection;
 import dev.cqrs.projector.ProjectionStatus;
 import dev.cqrs.projector.Projector;
@@ -283,16 +284,10 @@ public final class TodoService implements AutoCloseable {
     }
 
     private static HikariDataSource readModelPool(ServiceConfig config) {
-        HikariConfig pool = new HikariConfig();
-        pool.setJdbcUrl(config.readModel().url());
-        pool.setUsername(config.readModel().user());
-        pool.setPassword(config.readModel().password());
-        pool.setMaximumPoolSize(8);
-        pool.setPoolName("cqrs-todo-queries");
+        HikariConfig pool = PostgresPools.settings(config.readModel().url(), config.readModel().user(),
+                config.readModel().password(), "cqrs-todo-queries", "cqrs-todo-api", 8, config.databaseTimeout());
         pool.setReadOnly(true);
-        pool.setConnectionTimeout(config.databaseTimeout().toMillis());
         pool.setInitializationFailTimeout(-1);
-        pool.addDataSourceProperty("ApplicationName", "cqrs-todo-api");
         return new HikariDataSource(pool);
     }
 
