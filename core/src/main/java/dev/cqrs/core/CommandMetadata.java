@@ -39,14 +39,14 @@ public record CommandMetadata(
         Objects.requireNonNull(causationId, "causationId");
         Objects.requireNonNull(initiatedBy, "initiatedBy");
         Objects.requireNonNull(idempotencyKey, "idempotencyKey");
-        idempotencyKey.ifPresent(k -> StreamId.checkName("idempotency key", k, MAX_IDEMPOTENCY_KEY_LENGTH));
-        initiatedBy.ifPresent(who -> StreamId.checkName("initiatedBy", who, MAX_INITIATED_BY_LENGTH));
+        idempotencyKey.ifPresent(k -> Names.checkVerbatim("idempotency key", k, MAX_IDEMPOTENCY_KEY_LENGTH));
+        initiatedBy.ifPresent(who -> Names.checkVerbatim("initiatedBy", who, MAX_INITIATED_BY_LENGTH));
         headers = Map.copyOf(headers);
         if (headers.size() > MAX_HEADERS) {
             throw new StreamId.InvalidNameException("at most " + MAX_HEADERS + " headers, got " + headers.size());
         }
         headers.forEach((name, value) -> {
-            StreamId.checkName("header name", name, MAX_HEADER_NAME_LENGTH);
+            Names.checkVerbatim("header name", name, MAX_HEADER_NAME_LENGTH);
             checkHeaderValue(name, value);
         });
     }

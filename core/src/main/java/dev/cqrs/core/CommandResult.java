@@ -10,6 +10,11 @@ public sealed interface CommandResult<S, E> permits CommandResult.Accepted, Comm
 
     StreamId stream();
 
+    /** This result as {@link Accepted}, typed, or empty when the command was rejected or conflicted. */
+    default Optional<Accepted<S, E>> accepted() {
+        return this instanceof Accepted<S, E> accepted ? Optional.of(accepted) : Optional.empty();
+    }
+
     /**
      * The aggregate accepted the command.
      *

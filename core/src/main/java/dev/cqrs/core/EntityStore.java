@@ -5,6 +5,10 @@ import java.util.Optional;
 /**
  * Runs commands against aggregates of one type: load, check the precondition, decide, append with
  * the loaded version expected, apply, snapshot.
+ *
+ * <p>{@code execute(id, command, metadata)} runs a command as it comes; {@code execute(id, command,
+ * precondition, metadata)} runs it only when the aggregate meets the precondition, e.g. a client's
+ * {@code ExpectedVersion}.
  */
 public interface EntityStore<S, C, E> extends EntitySource<S>, EntitySink<S, E> {
 
@@ -20,10 +24,19 @@ public interface EntityStore<S, C, E> extends EntitySource<S>, EntitySink<S, E> 
      * @throws EventStoreException when loading or appending failed for a reason other than a conflict;
      *                             nothing was written
      */
-    CommandResult<S, E> execute(String aggregateId, C command, Optional<Precondition> precondition,
-                                CommandMetadata metadata);
+    default CommandResult<S, E> execute(String aggregateId, C command, Precondition precondition, CommandMetadata metadata) {
+        return execute(aggregateId, command, Optional.of(precondition), metadata);
+    }
 
+    /** Runs one command with no precondition; see {@link #execute(String, Object, Precondition, CommandMetadata)}. */
     default CommandResult<S, E> execute(String aggregateId, C command, CommandMetadata metadata) {
         return execute(aggregateId, command, Optional.empty(), metadata);
     }
+
+    /**
+     * Runs one command, checked against {@code precondition} when it is present: what the two other
+     * {@code execute} overloads call, and what an implementation provides.
+     */
+    CommandResult<S, E> execute(String aggregateId, C command, Optional<Precondition> precondition,
+                                CommandMetadata metadata);
 }

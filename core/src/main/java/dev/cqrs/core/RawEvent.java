@@ -1,5 +1,6 @@
 package dev.cqrs.core;
 
+import java.util.Arrays;
 import java.util.Objects;
 import java.util.Set;
 
@@ -50,7 +51,7 @@ public record RawEvent(
                 && sequence.equals(r.sequence)
                 && eventType.equals(r.eventType)
                 && contentType.equals(r.contentType)
-                && java.util.Arrays.equals(payload, r.payload)
+                && Arrays.equals(payload, r.payload)
                 && metadata.equals(r.metadata)
                 && tags.equals(r.tags);
     }

@@ -8,6 +8,9 @@ import java.util.Objects;
  */
 public record Rejection(String code, String message) {
 
+    /** The code of {@link #idempotencyKeyReused}: a client sent a key it had used for a command elsewhere. */
+    public static final String IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED";
+
     public Rejection {
         Objects.requireNonNull(code, "code");
         Objects.requireNonNull(message, "message");
@@ -15,5 +18,14 @@ public record Rejection(String code, String message) {
 
     public static Rejection of(String code, String message) {
         return new Rejection(code, message);
+    }
+
+    /**
+     * A command came with an idempotency key whose first command was on {@code firstUse}, another aggregate:
+     * the client's mistake, told as such (the store answers a key with its first result, so this command
+     * cannot be run under it).
+     */
+    public static Rejection idempotencyKeyReused(StreamId firstUse) {
+        return new Rejection(IDEMPOTENCY_KEY_REUSED, "this idempotency key was already used for a command on " + firstUse);
     }
 }

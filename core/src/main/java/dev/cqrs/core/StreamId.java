@@ -1,7 +1,5 @@
 package dev.cqrs.core;
 
-import java.util.Objects;
-
 /**
  * Names one aggregate's event stream: its aggregate type (e.g. {@code "todo"}) and its id.
  *
@@ -17,8 +15,8 @@ public record StreamId(String aggregateType, String aggregateId) {
     public static final int MAX_TYPE_LENGTH = 100;
 
     public StreamId {
-        checkName("aggregate type", aggregateType, MAX_TYPE_LENGTH);
-        checkName("aggregate id", aggregateId, MAX_ID_LENGTH);
+        Names.checkVerbatim("aggregate type", aggregateType, MAX_TYPE_LENGTH);
+        Names.checkVerbatim("aggregate id", aggregateId, MAX_ID_LENGTH);
     }
 
     public static StreamId of(String aggregateType, String aggregateId) {
@@ -29,30 +27,11 @@ public record StreamId(String aggregateType, String aggregateId) {
      * Checks a name that a store keeps verbatim: aggregate types and ids, event types, idempotency keys.
      *
      * @throws InvalidNameException when it is empty, blank, too long or holds a control character
+     * @deprecated it checks more than stream names: use {@link Names#checkVerbatim}, the same check
      */
+    @Deprecated
     public static String checkName(String what, String value, int maxLength) {
-        Objects.requireNonNull(value, what);
-        if (value.isBlank()) {
-            throw new InvalidNameException(what + " must not be empty or blank");
-        }
-        if (value.length() > maxLength) {
-            throw new InvalidNameException(what + " is " + value.length() + " characters long; the limit is " + maxLength);
-        }
-        for (int i = 0; i < value.length(); i++) {
-            char c = value.charAt(i);
-            if (Character.isISOControl(c) || Character.isSurrogate(c) && !validSurrogateAt(value, i)) {
-                throw new InvalidNameException(what + " must not contain control characters or broken Unicode (at index " + i + ")");
-            }
-        }
-        return value;
-    }
-
-    private static boolean validSurrogateAt(String value, int i) {
-        char c = value.charAt(i);
-        if (Character.isHighSurrogate(c)) {
-            return i + 1 < value.length() && Character.isLowSurrogate(value.charAt(i + 1));
-        }
-        return i > 0 && Character.isHighSurrogate(value.charAt(i - 1));
+        return Names.checkVerbatim(what, value, maxLength);
     }
 
     @Override

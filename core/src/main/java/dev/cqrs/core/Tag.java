@@ -29,7 +29,7 @@ public record Tag(String text) implements Comparable<Tag> {
     public static final char SEPARATOR = ':';
 
     public Tag {
-        StreamId.checkName("tag", text, MAX_LENGTH);
+        Names.checkVerbatim("tag", text, MAX_LENGTH);
         if (text.indexOf(',') >= 0) {
             throw new StreamId.InvalidNameException("tag '" + text + "' must not contain a comma"
                     + " (records carry tags as one comma-separated header)");
@@ -43,7 +43,7 @@ public record Tag(String text) implements Comparable<Tag> {
 
     /** The tag {@code key:value}, e.g. {@code Tag.of("course", "c1")} is {@code course:c1}. */
     public static Tag of(String key, String value) {
-        StreamId.checkName("tag key", key, MAX_LENGTH);
+        Names.checkVerbatim("tag key", key, MAX_LENGTH);
         if (key.indexOf(SEPARATOR) >= 0) {
             throw new StreamId.InvalidNameException("tag key '" + key + "' must not contain '" + SEPARATOR + "'");
         }

@@ -1,5 +1,8 @@
 package dev.cqrs.core;
 
+import java.util.Objects;
+import java.util.Optional;
+
 /**
  * How far a stream has come: {@link Initial} before its first event, then the {@link Number} of its
  * latest event.
@@ -27,7 +30,7 @@ public sealed interface Version extends Comparable<Version> permits Version.Init
     /** The latest event is {@code eventNumber}. */
     record Number(EventNumber eventNumber) implements Version {
         public Number {
-            java.util.Objects.requireNonNull(eventNumber, "eventNumber");
+            Objects.requireNonNull(eventNumber, "eventNumber");
         }
 
         @Override
@@ -70,8 +73,8 @@ public sealed interface Version extends Comparable<Version> permits Version.Init
     }
 
     /** The latest event's number, or empty at {@link Initial}. */
-    default java.util.Optional<EventNumber> latestEventNumber() {
-        return this instanceof Number n ? java.util.Optional.of(n.eventNumber()) : java.util.Optional.empty();
+    default Optional<EventNumber> latestEventNumber() {
+        return this instanceof Number n ? Optional.of(n.eventNumber()) : Optional.empty();
     }
 
     @Override

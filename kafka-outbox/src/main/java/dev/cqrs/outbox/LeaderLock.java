@@ -1,12 +1,12 @@
 package dev.cqrs.outbox;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
+import dev.cqrs.core.Sha256;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
 import java.util.Optional;
 
 /**
@@ -36,7 +36,7 @@ final class LeaderLock implements AutoCloseable {
     private final Thread keepAlive;
     private volatile boolean lost;
 
-    private LeaderLock(Connection connection, long key, java.time.Duration lease) {
+    private LeaderLock(Connection connection, long key, Duration lease) {
         this.connection = connection;
         this.key = key;
         long every = Math.max(100, lease.toMillis() / 4);
@@ -56,23 +56,18 @@ final class LeaderLock implements AutoCloseable {
 
     /** The advisory lock key of a relay group on a store schema. */
     static long keyOf(String schema, String relayName) {
-        try {
-            byte[] digest = MessageDigest.getInstance("SHA-256")
-                    .digest(("cqrs-relay:" + schema + ":" + relayName).getBytes(StandardCharsets.UTF_8));
-            long key = 0;
-            for (int i = 0; i < 8; i++) {
-                key = (key << 8) | (digest[i] & 0xff);
-            }
-            return key;
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
+        byte[] digest = Sha256.of("cqrs-relay:" + schema + ":" + relayName);
+        long key = 0;
+        for (int i = 0; i < 8; i++) {
+            key = (key << 8) | (digest[i] & 0xff);
         }
+        return key;
     }
 
     /** Takes the lock if no one holds it, as a lease of {@code lease}. */
-    static Optional<LeaderLock> tryAcquire(Sessions sessions, long key, java.time.Duration lease) throws SQLException {
+    static Optional<LeaderLock> tryAcquire(Sessions sessions, long key, Duration lease) throws SQLException {
         Connection connection = sessions.open();
-        try (java.sql.Statement settings = connection.createStatement();
+        try (Statement settings = connection.createStatement();
              PreparedStatement ps = connection.prepareStatement("SELECT pg_try_advisory_lock(?)")) {
             long seconds = Math.max(1, lease.toSeconds() / 3);
             settings.execute("SET idle_session_timeout = " + lease.toMillis());
@@ -100,7 +95,7 @@ final class LeaderLock implements AutoCloseable {
         if (lost) {
             return false;
         }
-        try (java.sql.Statement ping = connection.createStatement()) {
+        try (Statement ping = connection.createStatement()) {
             ping.setQueryTimeout(2);
             ping.execute("SELECT 1");
             return true;

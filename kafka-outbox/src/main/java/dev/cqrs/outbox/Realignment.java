@@ -2,7 +2,9 @@ package dev.cqrs.outbox;
 
 import dev.cqrs.codec.kafka.EventRecords;
 import dev.cqrs.core.EventStoreException;
+import dev.cqrs.core.StreamId;
 import dev.cqrs.postgres.PostgresEventStore;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -11,6 +13,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -111,7 +114,7 @@ final class Realignment {
         // What Kafka holds above Q: read from at most Q already when Q was found, else from the start.
         Map<Long, Published> seen = q.isPresent() ? published : publishedFrom(consumer, partitions, 0);
         List<Published> lost = seen.values().stream().filter(p -> p.position() > qPosition).sorted(
-                java.util.Comparator.comparingLong(Published::position)).toList();
+                Comparator.comparingLong(Published::position)).toList();
         long renumbered = renumberAfter(qPosition, checkpoint);
         for (Published event : lost) {
             log.error("Relay {}: the store lost event {} ({}#{}, global position {}), which was published to Kafka", relayName,
@@ -134,7 +137,7 @@ final class Realignment {
                 List<PostgresEventStore.LoggedEvent> events = new ArrayList<>();
                 while (rs.next()) {
                     events.add(new PostgresEventStore.LoggedEvent(rs.getLong(1), rs.getObject(2, UUID.class),
-                            dev.cqrs.core.StreamId.of(rs.getString(3), rs.getString(4)), rs.getLong(5)));
+                            StreamId.of(rs.getString(3), rs.getString(4)), rs.getLong(5)));
                 }
                 return events;
             }
@@ -284,6 +287,6 @@ final class Realignment {
 
     private static long position(ConsumerRecord<String, byte[]> record) {
         Header header = record.headers().lastHeader(EventRecords.GLOBAL_POSITION);
-        return header == null ? 0 : Long.parseLong(new String(header.value(), java.nio.charset.StandardCharsets.UTF_8));
+        return header == null ? 0 : Long.parseLong(new String(header.value(), StandardCharsets.UTF_8));
     }
 }

@@ -1,7 +1,9 @@
 package dev.cqrs.outbox;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
@@ -41,7 +43,7 @@ public final class RelayConfig extends AbstractConfig {
             .define(BOOTSTRAP_SERVERS, Type.LIST, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString() {
                 @Override
                 public void ensureValid(String name, Object value) {
-                    if (value == null || ((java.util.List<?>) value).isEmpty()) {
+                    if (value == null || ((List<?>) value).isEmpty()) {
                         throw new ConfigException(name, value, "at least one host:port is needed");
                     }
                 }
@@ -104,7 +106,7 @@ public final class RelayConfig extends AbstractConfig {
         if (getShort(TOPIC_REPLICATION_FACTOR) == 0 || getShort(TOPIC_REPLICATION_FACTOR) < -1) {
             throw new ConfigException(TOPIC_REPLICATION_FACTOR, getShort(TOPIC_REPLICATION_FACTOR), "must be -1 or at least 1");
         }
-        for (String owned : java.util.List.of("transactional.id", "enable.idempotence", "acks", "isolation.level",
+        for (String owned : List.of("transactional.id", "enable.idempotence", "acks", "isolation.level",
                 "key.serializer", "value.serializer")) {
             if (originals().containsKey(PRODUCER_PREFIX + owned)) {
                 throw new ConfigException(PRODUCER_PREFIX + owned, originals().get(PRODUCER_PREFIX + owned),
@@ -124,8 +126,8 @@ public final class RelayConfig extends AbstractConfig {
     }
 
     /** The relay group's name as configured, or empty: then it comes from the store's identity. */
-    java.util.Optional<String> configuredName() {
-        return getString(NAME).isBlank() ? java.util.Optional.empty() : java.util.Optional.of(getString(NAME));
+    Optional<String> configuredName() {
+        return getString(NAME).isBlank() ? Optional.empty() : Optional.of(getString(NAME));
     }
 
     static String transactionalId(String relayName) {

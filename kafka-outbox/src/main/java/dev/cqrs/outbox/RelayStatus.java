@@ -1,5 +1,6 @@
 package dev.cqrs.outbox;
 
+import dev.cqrs.postgres.GlobalLog;
 import java.time.Instant;
 import java.util.Optional;
 
@@ -30,7 +31,7 @@ public record RelayStatus(
         long errors,
         Optional<String> lastError,
         Optional<Instant> lastPublishedAt,
-        Optional<dev.cqrs.postgres.GlobalLog.HoldUp> logHeldBackBy) {
+        Optional<GlobalLog.HoldUp> logHeldBackBy) {
 
     public enum Role {
         /** Trying to become the leader; another relay publishes. */

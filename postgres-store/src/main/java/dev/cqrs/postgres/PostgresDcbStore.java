@@ -4,6 +4,7 @@ import dev.cqrs.core.AppendResult;
 import dev.cqrs.core.CommandMetadata;
 import dev.cqrs.core.EventNumber;
 import dev.cqrs.core.EventStoreException;
+import dev.cqrs.core.Names;
 import dev.cqrs.core.Precondition;
 import dev.cqrs.core.StreamId;
 import dev.cqrs.core.codec.CodecException;
@@ -46,7 +47,7 @@ final class PostgresDcbStore<E> implements DcbEventStore<E> {
 
     PostgresDcbStore(String aggregateType, EventCodec<E> codec, DataSource pool, String schema,
                      ConditionalAppender appender, Appender plainAppender) {
-        this.aggregateType = StreamId.checkName("aggregate type", aggregateType, StreamId.MAX_TYPE_LENGTH);
+        this.aggregateType = Names.checkVerbatim("aggregate type", aggregateType, StreamId.MAX_TYPE_LENGTH);
         this.codec = Objects.requireNonNull(codec, "codec");
         this.pool = pool;
         this.schema = schema;

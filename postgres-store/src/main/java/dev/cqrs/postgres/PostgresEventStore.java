@@ -2,12 +2,16 @@ package dev.cqrs.postgres;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import dev.cqrs.core.Aggregate;
+import dev.cqrs.core.Event;
 import dev.cqrs.core.EventStore;
 import dev.cqrs.core.EventStoreException;
+import dev.cqrs.core.Names;
 import dev.cqrs.core.Redaction;
 import dev.cqrs.core.SnapshotStore;
 import dev.cqrs.core.StreamId;
 import dev.cqrs.core.dcb.DcbEventStore;
+import dev.cqrs.core.entity.CompositeEntityStore;
 import dev.cqrs.core.codec.EventCodec;
 import dev.cqrs.core.codec.StateCodec;
 import java.sql.Connection;
@@ -19,7 +23,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.regex.Pattern;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 import org.slf4j.Logger;
@@ -44,7 +50,6 @@ import org.slf4j.LoggerFactory;
 public final class PostgresEventStore implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(PostgresEventStore.class);
-    private static final Pattern SCHEMA_NAME = Pattern.compile("[a-z_][a-z0-9_]{0,50}");
 
     /** The default largest payload of one event, in bytes: fits Kafka's default 1 MiB record limit with room for headers. */
     public static final int DEFAULT_MAX_PAYLOAD_BYTES = 1_000_000;
@@ -59,21 +64,15 @@ public final class PostgresEventStore implements AutoCloseable {
     private final GlobalLog globalLog;
     private final int maxPayloadBytes;
     private final StoreIdentity identity;
-    private final java.util.Set<String> aggregateTypesInUse = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final Set<String> aggregateTypesInUse = ConcurrentHashMap.newKeySet();
 
     private PostgresEventStore(Builder b) {
         this.schema = b.schema;
         this.channel = b.schema + "_events_appended";
         this.snapshotsKept = b.snapshotsKept;
-        HikariConfig config = new HikariConfig();
-        config.setJdbcUrl(b.jdbcUrl);
-        config.setUsername(b.user);
-        config.setPassword(b.password);
-        config.setMaximumPoolSize(b.poolSize);
-        config.setPoolName("cqrs-store-" + b.schema);
-        config.setConnectionTimeout(b.connectionTimeout.toMillis());
+        HikariConfig config = PostgresPools.settings(b.jdbcUrl, b.user, b.password, "cqrs-store-" + b.schema, "cqrs-store",
+                b.poolSize, b.connectionTimeout);
         config.setInitializationFailTimeout(b.connectionTimeout.toMillis());
-        config.addDataSourceProperty("ApplicationName", "cqrs-store");
         config.addDataSourceProperty("tcpKeepAlive", "true");
         this.sessions = new org.postgresql.ds.PGSimpleDataSource();
         sessions.setURL(b.jdbcUrl);
@@ -115,6 +114,21 @@ public final class PostgresEventStore implements AutoCloseable {
     public <E> EventStore<E> events(String aggregateType, EventCodec<E> codec) {
         refuseTopicNameCollision(aggregateType);
         return new PostgresStreamStore<>(aggregateType, codec, pool, appender, conditionalAppender, schema);
+    }
+
+    /**
+     * Runs {@code aggregate}'s commands over its streams (of {@code aggregate.aggregateType()}, encoded with
+     * {@code codec}): the common path of a service. Configure snapshots, retries and the cache on the builder.
+     *
+     * <pre>{@code
+     * EntityStore<Account, AccountCommand, AccountEvent> accounts = store.entities(new AccountAggregate(), codec)
+     *         .retryOnConflict(3)
+     *         .build();
+     * }</pre>
+     */
+    public <S, C, E extends Event> CompositeEntityStore.Builder<S, C, E> entities(Aggregate<S, C, E> aggregate,
+                                                                                EventCodec<E> codec) {
+        return CompositeEntityStore.builder(aggregate, events(aggregate.aggregateType(), codec));
     }
 
     /**
@@ -177,7 +191,7 @@ public final class PostgresEventStore implements AutoCloseable {
      * paging, whatever is appended meanwhile.
      */
     public List<String> aggregateIds(String aggregateType, Optional<String> after, int limit) {
-        StreamId.checkName("aggregate type", aggregateType, StreamId.MAX_TYPE_LENGTH);
+        Names.checkVerbatim("aggregate type", aggregateType, StreamId.MAX_TYPE_LENGTH);
         if (limit < 1) {
             throw new IllegalArgumentException("limit must be at least 1: " + limit);
         }
@@ -264,7 +278,7 @@ public final class PostgresEventStore implements AutoCloseable {
                 if (!rs.next()) {
                     return Optional.empty();
                 }
-                return Optional.of(new LoggedEvent(position, rs.getObject(1, java.util.UUID.class),
+                return Optional.of(new LoggedEvent(position, rs.getObject(1, UUID.class),
                         StreamId.of(rs.getString(2), rs.getString(3)), rs.getLong(4)));
             }
         } catch (SQLException e) {
@@ -273,7 +287,7 @@ public final class PostgresEventStore implements AutoCloseable {
     }
 
     /** An event's place in the global log and in its stream. */
-    public record LoggedEvent(long position, java.util.UUID eventId, StreamId stream, long sequence) {
+    public record LoggedEvent(long position, UUID eventId, StreamId stream, long sequence) {
     }
 
     private StoreIdentity readIdentity() {
@@ -285,7 +299,7 @@ public final class PostgresEventStore implements AutoCloseable {
                         + schema + ".store_identity is empty); it was damaged: restore it, or insert a new id with"
                         + " INSERT INTO " + schema + ".store_identity (store_id) VALUES (gen_random_uuid())");
             }
-            return new StoreIdentity(rs.getObject(1, java.util.UUID.class), rs.getString(2), schema);
+            return new StoreIdentity(rs.getObject(1, UUID.class), rs.getString(2), schema);
         } catch (SQLException e) {
             throw SqlFailures.readFailed("reading the identity of the event store in schema " + schema, e);
         }
@@ -366,7 +380,7 @@ public final class PostgresEventStore implements AutoCloseable {
 
         /** The schema holding the store's tables (default {@code cqrs}): lower-case letters, digits and {@code _}. */
         public Builder schema(String schema) {
-            if (!SCHEMA_NAME.matcher(schema).matches()) {
+            if (!Names.isLowerCaseIdentifier(schema, 51)) {
                 throw new IllegalArgumentException("schema name '" + schema
                         + "' must be 1-51 lower-case letters, digits or _ and not start with a digit");
             }

@@ -1,5 +1,7 @@
 package dev.cqrs.postgres;
 
+import dev.cqrs.core.EventStoreException;
+import dev.cqrs.core.Names;
 import dev.cqrs.core.SnapshotStore;
 import dev.cqrs.core.StreamId;
 import dev.cqrs.core.Version;
@@ -29,7 +31,7 @@ final class PostgresSnapshotStore<S> implements SnapshotStore<S> {
 
     PostgresSnapshotStore(String aggregateType, int schemaVersion, StateCodec<S> codec, DataSource pool, String schema,
                           int kept) {
-        this.aggregateType = StreamId.checkName("aggregate type", aggregateType, StreamId.MAX_TYPE_LENGTH);
+        this.aggregateType = Names.checkVerbatim("aggregate type", aggregateType, StreamId.MAX_TYPE_LENGTH);
         if (schemaVersion < 1) {
             throw new IllegalArgumentException("a state schema version starts at 1, got " + schemaVersion);
         }
@@ -60,7 +62,7 @@ final class PostgresSnapshotStore<S> implements SnapshotStore<S> {
                 }
                 String contentType = rs.getString(2);
                 if (!contentType.equals(codec.contentType())) {
-                    throw new dev.cqrs.core.EventStoreException("the snapshot of " + stream + " is " + contentType
+                    throw new EventStoreException("the snapshot of " + stream + " is " + contentType
                             + ", not " + codec.contentType());
                 }
                 return Optional.of(new VersionedAggregate<>(Version.of(rs.getLong(1)), codec.decode(rs.getBytes(3))));
@@ -106,7 +108,7 @@ final class PostgresSnapshotStore<S> implements SnapshotStore<S> {
             if (SqlFailures.isUniqueViolation(e, "snapshots_pkey")) {
                 return; // a concurrent writer kept the same snapshot
             }
-            throw new dev.cqrs.core.EventStoreException("writing the snapshot of " + stream + " at version "
+            throw new EventStoreException("writing the snapshot of " + stream + " at version "
                     + snapshot.version() + " failed: " + SqlFailures.describe(e), e);
         }
     }

@@ -7,6 +7,7 @@ import dev.cqrs.core.Event;
 import dev.cqrs.core.EventNumber;
 import dev.cqrs.core.EventStore;
 import dev.cqrs.core.EventStoreException;
+import dev.cqrs.core.Names;
 import dev.cqrs.core.Precondition;
 import dev.cqrs.core.Since;
 import dev.cqrs.core.StreamId;
@@ -38,7 +39,7 @@ final class PostgresStreamStore<E> implements EventStore<E> {
 
     PostgresStreamStore(String aggregateType, EventCodec<E> codec, DataSource pool, Appender appender,
                         ConditionalAppender taggedAppender, String schema) {
-        this.aggregateType = StreamId.checkName("aggregate type", aggregateType, StreamId.MAX_TYPE_LENGTH);
+        this.aggregateType = Names.checkVerbatim("aggregate type", aggregateType, StreamId.MAX_TYPE_LENGTH);
         this.codec = Objects.requireNonNull(codec, "codec");
         this.pool = pool;
         this.appender = appender;

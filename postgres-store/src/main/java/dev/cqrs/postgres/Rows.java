@@ -8,6 +8,7 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -74,7 +75,7 @@ final class Rows {
         for (int i = 0; i < texts.length; i++) {
             tags[i] = new Tag((String) texts[i]);
         }
-        return Tag.sorted(java.util.Arrays.asList(tags));
+        return Tag.sorted(Arrays.asList(tags));
     }
 
     /** An event's tags as a text[] parameter (sorted), or null when it has none: untagged rows keep NULL. */

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.cqrs.core.AppendResult;
 import dev.cqrs.core.CommandMetadata;
+import dev.cqrs.core.CommandResult;
 import dev.cqrs.core.EventStore;
 import dev.cqrs.core.EventStoreException;
 import dev.cqrs.core.Precondition;
@@ -16,9 +17,11 @@ import dev.cqrs.core.codec.CodecException;
 import dev.cqrs.core.codec.EncodedEvent;
 import dev.cqrs.core.codec.EventCodec;
 import dev.cqrs.core.contract.ContractCodecs;
+import dev.cqrs.core.contract.ContractCommand;
 import dev.cqrs.core.contract.ContractEvent;
 import dev.cqrs.core.contract.ContractEvent.Incremented;
 import dev.cqrs.core.contract.ContractEvent.Renamed;
+import dev.cqrs.core.contract.CounterAggregate;
 import dev.cqrs.embedded.postgres.TestDatabase;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -67,6 +70,23 @@ class PostgresEventStoreTest {
                 return rs.getLong(1);
             }
         }
+    }
+
+    /** A service's common path: the store picks the streams from the aggregate's type; no Optional, no cast. */
+    @Test
+    void entitiesRunAnAggregatesCommandsOnTheStreamsOfItsType() {
+        String id = newId();
+        var counters = store.entities(new CounterAggregate(type), ContractCodecs.events()).build();
+
+        var first = counters.execute(id, new ContractCommand.Increment(2), Precondition.isNew(), CommandMetadata.create())
+                .accepted().orElseThrow();
+        var again = counters.execute(id, new ContractCommand.Increment(3), Precondition.isNew(), CommandMetadata.create());
+
+        assertThat(first.stream()).isEqualTo(StreamId.of(type, id));
+        assertThat(first.version()).isEqualTo(Version.of(1));
+        assertThat(events.readEvents(id, Since.beginning())).extracting(e -> e.event()).containsExactly(new Incremented(2));
+        assertThat(again.accepted()).as("a second create-only command conflicts").isEmpty();
+        assertThat(again).isInstanceOf(CommandResult.Conflict.class);
     }
 
     @Test

@@ -1,10 +1,12 @@
 package dev.cqrs.core.codec;
 
 import dev.cqrs.core.Event;
+import java.lang.reflect.Modifier;
 import java.util.ArrayDeque;
 import java.util.Collections;
 import java.util.Deque;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -37,8 +39,8 @@ public final class EventTypes<E extends Event> {
         while (!todo.isEmpty()) {
             Class<?> type = todo.removeFirst();
             if (type.isSealed()) {
-                todo.addAll(java.util.List.of(type.getPermittedSubclasses()));
-            } else if (!type.isInterface() && !java.lang.reflect.Modifier.isAbstract(type.getModifiers())) {
+                todo.addAll(List.of(type.getPermittedSubclasses()));
+            } else if (!type.isInterface() && !Modifier.isAbstract(type.getModifiers())) {
                 Class<? extends E> event = type.asSubclass(root);
                 Class<? extends E> clash = byName.put(Event.eventTypeOf(event), event);
                 if (clash != null && clash != event) {

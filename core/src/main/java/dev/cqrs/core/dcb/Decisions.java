@@ -118,12 +118,11 @@ public final class Decisions<S, C, E extends Event> {
     /**
      * The first result of an idempotency key: the state as it is now, and the events that the first
      * append wrote (those the query matches). A key first used for another aggregate type is a client
-     * error, rejected as {@link CompositeEntityStore#IDEMPOTENCY_KEY_REUSED}.
+     * error, rejected as {@link Rejection#IDEMPOTENCY_KEY_REUSED}.
      */
     private DecisionResult<S, E> replay(C command, Query query, AppendResult first) {
         if (!first.stream().aggregateType().equals(store.aggregateType())) {
-            return new DecisionResult.Rejected<>(Rejection.of(CompositeEntityStore.IDEMPOTENCY_KEY_REUSED,
-                    "this idempotency key was already used for a command on " + first.stream()));
+            return new DecisionResult.Rejected<>(Rejection.idempotencyKeyReused(first.stream()));
         }
         MatchingEvents<E> now = store.read(query);
         List<E> written = now.events().stream()

@@ -1,9 +1,11 @@
 package dev.cqrs.core.dcb;
 
 import dev.cqrs.core.Event;
+import dev.cqrs.core.Names;
 import dev.cqrs.core.StreamId;
 import dev.cqrs.core.Tag;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.Objects;
 import java.util.Set;
@@ -33,9 +35,9 @@ public record QueryItem(Set<String> types, Set<Tag> tags) {
     public QueryItem {
         Objects.requireNonNull(types, "types");
         for (String type : types) {
-            StreamId.checkName("event type", type, StreamId.MAX_TYPE_LENGTH);
+            Names.checkVerbatim("event type", type, StreamId.MAX_TYPE_LENGTH);
         }
-        types = types.isEmpty() ? Set.of() : java.util.Collections.unmodifiableSortedSet(new TreeSet<>(types));
+        types = types.isEmpty() ? Set.of() : Collections.unmodifiableSortedSet(new TreeSet<>(types));
         tags = Tag.sorted(tags);
         if (types.isEmpty() && tags.isEmpty()) {
             throw new IllegalArgumentException("a query item needs at least one event type or tag;"

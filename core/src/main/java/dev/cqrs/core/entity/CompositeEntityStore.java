@@ -1,24 +1,23 @@
 package dev.cqrs.core.entity;
 
 import dev.cqrs.core.Aggregate;
-import dev.cqrs.core.AppendResult;
 import dev.cqrs.core.CommandMetadata;
 import dev.cqrs.core.CommandResult;
 import dev.cqrs.core.Decision;
 import dev.cqrs.core.EntityStore;
 import dev.cqrs.core.Event;
-import dev.cqrs.core.EventSource;
+import dev.cqrs.core.EventNumber;
 import dev.cqrs.core.EventStore;
 import dev.cqrs.core.HydratedAggregate;
 import dev.cqrs.core.Precondition;
+import dev.cqrs.core.PreconditionFailed;
 import dev.cqrs.core.PreconditionFailedException;
-import dev.cqrs.core.Since;
+import dev.cqrs.core.Rejection;
 import dev.cqrs.core.SnapshotStore;
 import dev.cqrs.core.SnapshotStrategy;
 import dev.cqrs.core.StreamId;
 import dev.cqrs.core.Version;
 import dev.cqrs.core.VersionedEvent;
-import dev.cqrs.core.VersionedEventWithMetadata;
 import dev.cqrs.core.trivial.NullSnapshotStore;
 import java.util.List;
 import java.util.Objects;
@@ -60,25 +59,28 @@ import org.slf4j.LoggerFactory;
 public final class CompositeEntityStore<S, C, E extends Event> implements EntityStore<S, C, E> {
 
     private static final Logger log = LoggerFactory.getLogger(CompositeEntityStore.class);
-    /** The rejection code for an idempotency key first used on another aggregate type. */
-    public static final String IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED";
+    /**
+     * The rejection code for an idempotency key first used on another aggregate type.
+     *
+     * @deprecated use {@link Rejection#IDEMPOTENCY_KEY_REUSED}, the same value
+     */
+    @Deprecated
+    public static final String IDEMPOTENCY_KEY_REUSED = Rejection.IDEMPOTENCY_KEY_REUSED;
 
     private final Aggregate<S, C, E> aggregate;
-    private final EventSource<? extends E> events;
     private final CompositeEntitySource<S, E> source;
     private final CompositeEntitySink<S, E> sink;
-    private final EventStore<E> eventStore;
+    private final IdempotentReplay<S, E> replays;
+    private final AggregateCache<S> cache;
     private final int conflictRetries;
-    private final Optional<AggregateCache<S>> cache;
 
     private CompositeEntityStore(Builder<S, C, E> b) {
         this.aggregate = b.aggregate;
-        this.eventStore = b.events;
-        this.events = b.events;
         this.source = new CompositeEntitySource<>(b.aggregate, b.events, b.snapshots, b.pageSize);
         this.sink = new CompositeEntitySink<>(b.aggregate, b.events, b.snapshots, b.strategy);
+        this.replays = new IdempotentReplay<>(b.aggregate, b.events, source);
+        this.cache = new AggregateCache<>(b.cachedAggregates);
         this.conflictRetries = b.conflictRetries;
-        this.cache = b.cachedAggregates > 0 ? Optional.of(new AggregateCache<>(b.cachedAggregates)) : Optional.empty();
     }
 
     public static <S, C, E extends Event> Builder<S, C, E> builder(Aggregate<S, C, E> aggregate, EventStore<E> events) {
@@ -103,97 +105,85 @@ public final class CompositeEntityStore<S, C, E extends Event> implements Entity
         Objects.requireNonNull(precondition, "precondition");
         Objects.requireNonNull(metadata, "metadata");
         StreamId stream = StreamId.of(aggregate.aggregateType(), aggregateId);
-        Optional<AppendResult> earlier = metadata.idempotencyKey().flatMap(eventStore::findAppend);
+        Optional<CommandResult<S, E>> earlier = replays.earlier(stream, metadata);
         if (earlier.isPresent()) {
-            return replay(stream, earlier.get());
+            return earlier.get();
         }
-        int attempt = 0;
-        while (true) {
-            Optional<HydratedAggregate<S>> cached = cache.flatMap(c -> c.get(aggregateId));
-            boolean fromCache = cached.isPresent();
-            Optional<HydratedAggregate<S>> found = fromCache ? cached : source.rehydrate(aggregateId);
-            HydratedAggregate<S> loaded = found.orElseGet(() -> HydratedAggregate.initial(aggregate.initialState()));
-            Optional<Version> current = found.map(HydratedAggregate::version);
-            if (precondition.isPresent() && !precondition.get().isSatisfiedBy(current)) {
-                if (fromCache) {
-                    evict(aggregateId);
-                    continue;
+        for (int conflicts = 0; ; ) {
+            switch (attempt(stream, command, precondition, metadata)) {
+                case Attempt.Done<S, E> done -> {
+                    return done.result();
                 }
-                return new CommandResult.Conflict<>(new dev.cqrs.core.PreconditionFailed(stream, precondition.get(), current));
-            }
-            Decision<E> decision = aggregate.decide(loaded.state(), command);
-            if (decision instanceof Decision.Rejected<E> rejected) {
-                if (fromCache) {
-                    evict(aggregateId);
-                    continue;
+                case Attempt.Stale<S, E> stale -> cache.evict(aggregateId);
+                case Attempt.Lost<S, E> lost -> {
+                    if (conflicts == conflictRetries) {
+                        log.debug("Conflict on {} after {} attempt(s): {}", stream, conflicts + 1, lost.conflict().message());
+                        return new CommandResult.Conflict<>(lost.conflict());
+                    }
+                    conflicts++;
+                    log.debug("Conflict on {}, retrying ({} of {})", stream, conflicts, conflictRetries);
                 }
-                return new CommandResult.Rejected<>(stream, rejected.rejection());
-            }
-            List<E> newEvents = ((Decision.Accepted<E>) decision).events();
-            if (newEvents.isEmpty()) {
-                if (fromCache) {
-                    evict(aggregateId);
-                    continue;
-                }
-                return new CommandResult.Accepted<>(stream, loaded, List.of(), Optional.empty());
-            }
-            try {
-                Persisted<S> persisted = sink.persist(aggregateId, loaded, newEvents, metadata);
-                if (persisted.append().replayed()) {
-                    evict(aggregateId);
-                    return replay(stream, persisted.append());
-                }
-                cache.ifPresent(c -> c.put(aggregateId, persisted.aggregate()));
-                return new CommandResult.Accepted<>(stream, persisted.aggregate(),
-                        numbered(loaded.version(), newEvents), Optional.of(persisted.append()));
-            } catch (PreconditionFailedException conflict) {
-                if (fromCache) {
-                    log.debug("Cached {} was stale; loading it again", stream);
-                    evict(aggregateId);
-                    continue;
-                }
-                if (attempt >= conflictRetries) {
-                    log.debug("Conflict on {} after {} attempt(s): {}", stream, attempt + 1, conflict.getMessage());
-                    return new CommandResult.Conflict<>(conflict.failure());
-                }
-                attempt++;
-                log.debug("Conflict on {}, retrying ({} of {})", stream, attempt, conflictRetries);
-            } catch (RuntimeException e) {
-                evict(aggregateId);
-                throw e;
             }
         }
-    }
-
-    private void evict(String aggregateId) {
-        cache.ifPresent(c -> c.evict(aggregateId));
     }
 
     /**
-     * The first result of an idempotency key: the events it wrote, and the aggregate as it is now. A key
-     * first used for another aggregate type is a client error, rejected as {@code IDEMPOTENCY_KEY_REUSED}.
+     * One load, precondition check, decision and append. Any outcome but "accepted with events" decided on a
+     * cached aggregate is {@link Attempt.Stale}: the cache is a hint, and only a fresh load may refuse a command.
      */
-    private CommandResult<S, E> replay(StreamId stream, AppendResult first) {
-        if (!first.stream().aggregateType().equals(aggregate.aggregateType())) {
-            return new CommandResult.Rejected<>(stream, new dev.cqrs.core.Rejection(IDEMPOTENCY_KEY_REUSED,
-                    "this idempotency key was already used for a command on " + first.stream()));
+    private Attempt<S, E> attempt(StreamId stream, C command, Optional<Precondition> precondition,
+                                  CommandMetadata metadata) {
+        Loaded<S> loaded = load(stream.aggregateId());
+        HydratedAggregate<S> before = loaded.aggregate();
+        if (precondition.isPresent() && !precondition.get().isSatisfiedBy(loaded.current())) {
+            return loaded.cached() ? new Attempt.Stale<>()
+                    : done(new CommandResult.Conflict<>(new PreconditionFailed(stream, precondition.get(), loaded.current())));
         }
-        String firstId = first.stream().aggregateId();
-        List<VersionedEvent<E>> written = events.readEvents(firstId,
-                        Since.version(Version.of(first.firstSequence().value() - 1)), first.eventCount())
-                .stream()
-                .map(e -> new VersionedEvent<E>(e.sequence(), e.event()))
-                .toList();
-        HydratedAggregate<S> now = source.rehydrate(firstId)
-                .orElseGet(() -> HydratedAggregate.initial(aggregate.initialState()));
-        return new CommandResult.Accepted<>(first.stream(), now, written, Optional.of(first.asReplay()));
+        Decision<E> decision = aggregate.decide(before.state(), command);
+        List<E> newEvents = decision instanceof Decision.Accepted<E> accepted ? accepted.events() : List.of();
+        if (newEvents.isEmpty()) {
+            return loaded.cached() ? new Attempt.Stale<>() : done(decision instanceof Decision.Rejected<E> rejected
+                    ? new CommandResult.Rejected<>(stream, rejected.rejection())
+                    : new CommandResult.Accepted<>(stream, before, List.of(), Optional.empty()));
+        }
+        try {
+            Persisted<S> persisted = sink.persist(stream.aggregateId(), before, newEvents, metadata);
+            if (persisted.append().replayed()) {
+                cache.evict(stream.aggregateId());
+                return done(replays.of(stream, persisted.append()));
+            }
+            cache.put(stream.aggregateId(), persisted.aggregate());
+            return done(new CommandResult.Accepted<>(stream, persisted.aggregate(),
+                    numbered(before.version(), newEvents), Optional.of(persisted.append())));
+        } catch (PreconditionFailedException conflict) {
+            if (loaded.cached()) {
+                log.debug("Cached {} was stale; loading it again", stream);
+                return new Attempt.Stale<>();
+            }
+            return new Attempt.Lost<>(conflict.failure());
+        } catch (RuntimeException e) {
+            cache.evict(stream.aggregateId());
+            throw e;
+        }
+    }
+
+    /** The aggregate as this store last wrote it when the cache has it, else from the event store. */
+    private Loaded<S> load(String aggregateId) {
+        Optional<HydratedAggregate<S>> cached = cache.get(aggregateId);
+        Optional<HydratedAggregate<S>> found = cached.isPresent() ? cached : source.rehydrate(aggregateId);
+        return new Loaded<>(found.orElseGet(() -> HydratedAggregate.initial(aggregate.initialState())),
+                found.map(HydratedAggregate::version), cached.isPresent());
+    }
+
+    private static <S, E> Attempt<S, E> done(CommandResult<S, E> result) {
+        return new Attempt.Done<>(result);
     }
 
     private static <E> List<VersionedEvent<E>> numbered(Version loaded, List<E> events) {
         long next = loaded.asLong();
         VersionedEvent<E>[] out = newArray(events.size());
         for (int i = 0; i < events.size(); i++) {
-            out[i] = new VersionedEvent<>(dev.cqrs.core.EventNumber.of(++next), events.get(i));
+            out[i] = new VersionedEvent<>(EventNumber.of(++next), events.get(i));
         }
         return List.of(out);
     }

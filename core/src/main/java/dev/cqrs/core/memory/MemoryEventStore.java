@@ -7,6 +7,7 @@ import dev.cqrs.core.Event;
 import dev.cqrs.core.EventMetadata;
 import dev.cqrs.core.EventNumber;
 import dev.cqrs.core.EventStore;
+import dev.cqrs.core.Names;
 import dev.cqrs.core.Precondition;
 import dev.cqrs.core.Since;
 import dev.cqrs.core.StreamId;
@@ -53,7 +54,7 @@ public final class MemoryEventStore<E extends Event> implements EventStore<E>, D
     private long lastPosition;
 
     private MemoryEventStore(String aggregateType, Clock clock) {
-        StreamId.checkName("aggregate type", aggregateType, StreamId.MAX_TYPE_LENGTH);
+        Names.checkVerbatim("aggregate type", aggregateType, StreamId.MAX_TYPE_LENGTH);
         this.aggregateType = aggregateType;
         this.clock = Objects.requireNonNull(clock, "clock");
     }
@@ -125,7 +126,7 @@ public final class MemoryEventStore<E extends Event> implements EventStore<E>, D
         }
         for (E event : events) {
             Objects.requireNonNull(event, "event");
-            StreamId.checkName("event type", event.eventType(), StreamId.MAX_TYPE_LENGTH);
+            Names.checkVerbatim("event type", event.eventType(), StreamId.MAX_TYPE_LENGTH);
             Objects.requireNonNull(event.eventTags(), "eventTags");
         }
         synchronized (lock) {

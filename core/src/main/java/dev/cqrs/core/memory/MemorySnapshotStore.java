@@ -1,5 +1,6 @@
 package dev.cqrs.core.memory;
 
+import dev.cqrs.core.Names;
 import dev.cqrs.core.SnapshotStore;
 import dev.cqrs.core.StreamId;
 import dev.cqrs.core.VersionedAggregate;
@@ -61,7 +62,7 @@ public final class MemorySnapshotStore<S> implements SnapshotStore<S> {
     @Override
     @SuppressWarnings("unchecked")
     public void persistSnapshot(String aggregateId, VersionedAggregate<S> snapshot) {
-        StreamId.checkName("aggregate id", aggregateId, StreamId.MAX_ID_LENGTH);
+        Names.checkVerbatim("aggregate id", aggregateId, StreamId.MAX_ID_LENGTH);
         Objects.requireNonNull(snapshot, "snapshot");
         synchronized (snapshots) {
             List<Stored> kept = snapshots.computeIfAbsent(aggregateId, id -> new ArrayList<>());

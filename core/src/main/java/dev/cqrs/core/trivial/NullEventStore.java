@@ -5,6 +5,7 @@ import dev.cqrs.core.Before;
 import dev.cqrs.core.CommandMetadata;
 import dev.cqrs.core.EventNumber;
 import dev.cqrs.core.EventStore;
+import dev.cqrs.core.Names;
 import dev.cqrs.core.Precondition;
 import dev.cqrs.core.Since;
 import dev.cqrs.core.StreamId;
@@ -24,7 +25,7 @@ public final class NullEventStore<E> implements EventStore<E> {
     private final String aggregateType;
 
     private NullEventStore(String aggregateType) {
-        this.aggregateType = StreamId.checkName("aggregate type", aggregateType, StreamId.MAX_TYPE_LENGTH);
+        this.aggregateType = Names.checkVerbatim("aggregate type", aggregateType, StreamId.MAX_TYPE_LENGTH);
     }
 
     public static <E> NullEventStore<E> create(String aggregateType) {

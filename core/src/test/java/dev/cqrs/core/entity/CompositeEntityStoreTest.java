@@ -77,6 +77,20 @@ class CompositeEntityStoreTest {
     }
 
     @Test
+    void aPreconditionNeedsNoOptionalAndAnAcceptedResultNoCast() {
+        var created = store.execute("a", new Increment(1), Precondition.isNew(), CommandMetadata.create());
+        var stale = store.execute("a", new Increment(1), Precondition.isNew(), CommandMetadata.create());
+        var rejected = store.execute("a", new Increment(0), Precondition.exists(), CommandMetadata.create());
+
+        assertThat(created.accepted()).hasValueSatisfying(a -> assertThat(a.version()).isEqualTo(Version.of(1)));
+        assertThat(stale.accepted()).isEmpty();
+        assertThat(stale).isInstanceOf(CommandResult.Conflict.class);
+        assertThat(rejected.accepted()).isEmpty();
+        assertThat(rejected).isInstanceOf(CommandResult.Rejected.class);
+        assertThat(events.currentVersion("a")).contains(Version.of(1));
+    }
+
+    @Test
     void aConcurrentWriteBetweenLoadAndAppendIsAConflictWithoutRetries() {
         var racing = CompositeEntityStore.builder(counter, new WriterBetweenLoadAndAppend(events, 1)).build();
         var result = racing.execute("a", new Increment(1), CommandMetadata.create());

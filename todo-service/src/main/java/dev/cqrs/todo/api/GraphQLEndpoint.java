@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -133,7 +134,7 @@ public final class GraphQLEndpoint {
             throw tooLarge(declared, limit);
         }
         String contentType = Optional.ofNullable(ctx.contentType()).orElse("");
-        if (!contentType.toLowerCase(java.util.Locale.ROOT).startsWith("application/json")) {
+        if (!contentType.toLowerCase(Locale.ROOT).startsWith("application/json")) {
             throw ApiException.badRequest("the request must be JSON (Content-Type: application/json), not '"
                     + (contentType.length() > 100 ? contentType.substring(0, 100) + "..." : contentType) + "'");
         }

@@ -5,8 +5,8 @@ import dev.cqrs.core.CommandResult;
 import dev.cqrs.core.EntityStore;
 import dev.cqrs.core.Precondition;
 import dev.cqrs.core.PreconditionFailed;
+import dev.cqrs.core.Rejection;
 import dev.cqrs.core.Version;
-import dev.cqrs.core.entity.CompositeEntityStore;
 import dev.cqrs.todo.domain.TodoCommand;
 import dev.cqrs.todo.domain.TodoCommand.CreateTodo;
 import dev.cqrs.todo.domain.TodoEvent;
@@ -78,11 +78,12 @@ public final class TodoCommands {
         Timer.Sample timing = Timer.start(metrics);
         String outcome = "failed";
         try {
-            CommandResult<TodoState, TodoEvent> result = todos.execute(id, command, precondition, metadata);
+            CommandResult<TodoState, TodoEvent> result = answerFor(id, creates,
+                    todos.execute(id, command, precondition, metadata));
             switch (result) {
                 case CommandResult.Accepted<TodoState, TodoEvent> accepted -> {
                     outcome = accepted.replayed() ? "replayed" : accepted.events().isEmpty() ? "unchanged" : "accepted";
-                    return Optional.of(view(id, accepted, creates));
+                    return Optional.of(view(accepted));
                 }
                 case CommandResult.Rejected<TodoState, TodoEvent> rejected -> {
                     outcome = "rejected";
@@ -112,11 +113,22 @@ public final class TodoCommands {
         }
     }
 
-    private static TodoView view(String id, CommandResult.Accepted<TodoState, TodoEvent> accepted, boolean creates) {
-        String actualId = accepted.stream().aggregateId();
-        if (accepted.replayed() && !creates && !actualId.equals(id)) {
-            throw ApiException.badRequest("this idempotency key was already used for a command on to-do " + actualId);
+    /**
+     * A replayed key answers for the to-do it was first used on. A create names a new id at each try, so its
+     * retry rightly answers with the first try's to-do; any other command on another to-do is the client's
+     * mistake, answered as the entity store answers a key used on another aggregate type.
+     */
+    private static CommandResult<TodoState, TodoEvent> answerFor(String id, boolean creates,
+                                                               CommandResult<TodoState, TodoEvent> result) {
+        if (!creates && result instanceof CommandResult.Accepted<TodoState, TodoEvent> accepted && accepted.replayed()
+                && !accepted.stream().aggregateId().equals(id)) {
+            return new CommandResult.Rejected<>(accepted.stream(), Rejection.idempotencyKeyReused(accepted.stream()));
         }
+        return result;
+    }
+
+    private static TodoView view(CommandResult.Accepted<TodoState, TodoEvent> accepted) {
+        String actualId = accepted.stream().aggregateId();
         if (!(accepted.aggregate().state() instanceof TodoState.Todo todo)) {
             throw new IllegalStateException("to-do " + actualId + " was accepted but is not created");
         }
@@ -130,7 +142,7 @@ public final class TodoCommands {
         return switch (rejected.rejection().code()) {
             case TodoRejections.VALIDATION -> new ApiException(ErrorCode.VALIDATION, reason);
             case TodoRejections.ALREADY_CREATED -> new ApiException(ErrorCode.ALREADY_CREATED, "to-do " + id + " exists already");
-            case CompositeEntityStore.IDEMPOTENCY_KEY_REUSED -> ApiException.badRequest(reason);
+            case Rejection.IDEMPOTENCY_KEY_REUSED -> ApiException.badRequest(reason);
             default -> new ApiException(ErrorCode.BAD_REQUEST, reason, Map.of("reason", rejected.rejection().code()));
         };
     }

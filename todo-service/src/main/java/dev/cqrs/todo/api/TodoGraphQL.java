@@ -1,7 +1,9 @@
 package dev.cqrs.todo.api;
 
 import dev.cqrs.core.Before;
+import dev.cqrs.core.EventMetadata;
 import dev.cqrs.core.EventSource;
+import dev.cqrs.core.Names;
 import dev.cqrs.core.StreamId;
 import dev.cqrs.core.VersionedEventWithMetadata;
 import dev.cqrs.todo.domain.TodoCommand;
@@ -170,10 +172,10 @@ public final class TodoGraphQL {
                 .type(TypeRuntimeWiring.newTypeWiring("Uncompleted").dataFetcher("isComplete", env -> false))
                 .type(TypeRuntimeWiring.newTypeWiring("Metadata")
                         // The seed's field is non-null; every command of ours records who issued it.
-                        .dataFetcher("initiatedBy", env -> env.<dev.cqrs.core.EventMetadata>getSource().initiatedBy().orElse(UNKNOWN_INITIATOR))
-                        .dataFetcher("eventId", env -> env.<dev.cqrs.core.EventMetadata>getSource().eventId().toString())
-                        .dataFetcher("correlationId", env -> env.<dev.cqrs.core.EventMetadata>getSource().correlationId().toString())
-                        .dataFetcher("causationId", env -> env.<dev.cqrs.core.EventMetadata>getSource().causationId()
+                        .dataFetcher("initiatedBy", env -> env.<EventMetadata>getSource().initiatedBy().orElse(UNKNOWN_INITIATOR))
+                        .dataFetcher("eventId", env -> env.<EventMetadata>getSource().eventId().toString())
+                        .dataFetcher("correlationId", env -> env.<EventMetadata>getSource().correlationId().toString())
+                        .dataFetcher("causationId", env -> env.<EventMetadata>getSource().causationId()
                                 .map(Object::toString).orElse(null)))
                 .build();
         return new SchemaGenerator().makeExecutableSchema(new SchemaParser().parse(sdl), wiring);
@@ -313,7 +315,7 @@ public final class TodoGraphQL {
     private static String todoId(DataFetchingEnvironment env) {
         String id = env.getArgument("id");
         try {
-            return StreamId.checkName("to-do id", id, StreamId.MAX_ID_LENGTH);
+            return Names.checkVerbatim("to-do id", id, StreamId.MAX_ID_LENGTH);
         } catch (StreamId.InvalidNameException e) {
             throw ApiException.badRequest(e.getMessage());
         }

@@ -22,6 +22,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * The to-do, as a decider. Rules:
@@ -128,7 +129,7 @@ public final class TodoAggregate implements Aggregate<TodoState, TodoCommand, To
                 "the reminder " + reminder + " must be in the future (now is " + now.truncatedTo(ChronoUnit.SECONDS) + ")"));
     }
 
-    private static Decision<TodoEvent> onTodo(TodoState state, java.util.function.Function<Todo, Decision<TodoEvent>> decide) {
+    private static Decision<TodoEvent> onTodo(TodoState state, Function<Todo, Decision<TodoEvent>> decide) {
         return switch (state) {
             case Absent absent -> Decision.reject(TodoRejections.NOT_INITIALIZED, "this to-do does not exist");
             case Todo todo -> decide.apply(todo);

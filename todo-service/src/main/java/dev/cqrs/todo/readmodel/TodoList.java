@@ -1,5 +1,6 @@
 package dev.cqrs.todo.readmodel;
 
+import dev.cqrs.core.Names;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -10,7 +11,6 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
-import java.util.regex.Pattern;
 import javax.sql.DataSource;
 
 /**
@@ -25,7 +25,8 @@ import javax.sql.DataSource;
  */
 public final class TodoList {
 
-    private static final Pattern SCHEMA = Pattern.compile("[a-z_][a-z0-9_]{0,40}");
+    /** The longest read schema name accepted (the projector's limit). */
+    private static final int MAX_SCHEMA_LENGTH = 41;
     private static final String COLUMNS = "id, description, reminder, completed, version, position, created_position";
 
     private final DataSource readModel;
@@ -37,7 +38,7 @@ public final class TodoList {
      */
     public TodoList(DataSource readModel, String readSchema) {
         this.readModel = Objects.requireNonNull(readModel, "readModel");
-        if (!SCHEMA.matcher(readSchema).matches()) {
+        if (!Names.isLowerCaseIdentifier(readSchema, MAX_SCHEMA_LENGTH)) {
             throw new IllegalArgumentException("read schema '" + readSchema + "' must be a lower-case SQL identifier");
         }
         this.view = readSchema + "." + TodoListProjection.VIEW;

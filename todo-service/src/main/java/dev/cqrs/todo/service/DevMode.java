@@ -1,5 +1,6 @@
 package dev.cqrs.todo.service;
 
+import dev.cqrs.core.Redaction;
 import dev.cqrs.embedded.kafka.KafkaBroker;
 import dev.cqrs.embedded.kafka.KafkaOptions;
 import dev.cqrs.embedded.postgres.PostgresOptions;
@@ -16,6 +17,8 @@ import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -73,7 +76,7 @@ final class DevMode {
      * Starts the embedded servers the environment lacks, pushing each onto {@code servers} to be closed
      * (in reverse) after the service, and returns the environment completed with their addresses.
      */
-    static Map<String, String> start(Map<String, String> env, Path data, Deque<AutoCloseable> servers) throws java.io.IOException {
+    static Map<String, String> start(Map<String, String> env, Path data, Deque<AutoCloseable> servers) throws IOException {
         Files.createDirectories(data);
         Map<String, String> completed = new HashMap<>(env);
         if (isBlank(env, ServiceConfig.Setting.DB_URL)) {
@@ -147,14 +150,14 @@ final class DevMode {
      * @param env the environment completed by {@link #start}
      */
     static String banner(Map<String, String> env, String serviceUrl, Path data) {
-        String db = dev.cqrs.core.Redaction.url(env.get(ServiceConfig.Setting.DB_URL.variable()));
+        String db = Redaction.url(env.get(ServiceConfig.Setting.DB_URL.variable()));
         String user = env.getOrDefault(ServiceConfig.Setting.DB_USER.variable(), "postgres");
         String bootstrap = env.get(ServiceConfig.Setting.KAFKA_BOOTSTRAP.variable()).replace("127.0.0.1", "localhost");
         String registry = env.get(ServiceConfig.Setting.SCHEMA_REGISTRY_URL.variable()).replace("127.0.0.1", "localhost");
         String readSchema = env.getOrDefault(ServiceConfig.Setting.READ_SCHEMA.variable(), "read");
         String topic = env.getOrDefault(ServiceConfig.RELAY_PREFIX + "TOPIC_PATTERN", "events.{aggregateType}")
                 .replace("{aggregateType}", "todo");
-        java.util.regex.Matcher hostPort = java.util.regex.Pattern.compile("jdbc:postgresql://([^:/]+):(\\d+)/([^?]*)")
+        Matcher hostPort = Pattern.compile("jdbc:postgresql://([^:/]+):(\\d+)/([^?]*)")
                 .matcher(db == null ? "" : db);
         String psql = hostPort.find()
                 ? "psql -h " + hostPort.group(1) + " -p " + hostPort.group(2) + " -U " + user + " " + hostPort.group(3)
@@ -197,9 +200,9 @@ final class DevMode {
      * Writes the servers' addresses (never a password: the embedded servers need none) for tools that
      * inspect a running dev mode; the file goes when dev mode stops.
      */
-    private static void writeEndpoints(Path data, Map<String, String> env, Deque<AutoCloseable> servers) throws java.io.IOException {
+    private static void writeEndpoints(Path data, Map<String, String> env, Deque<AutoCloseable> servers) throws IOException {
         StringBuilder text = new StringBuilder("# written by ./cqrs dev while it runs; read by ./cqrs audit\n");
-        for (ServiceConfig.Setting setting : java.util.List.of(ServiceConfig.Setting.DB_URL, ServiceConfig.Setting.DB_USER,
+        for (ServiceConfig.Setting setting : List.of(ServiceConfig.Setting.DB_URL, ServiceConfig.Setting.DB_USER,
                 ServiceConfig.Setting.KAFKA_BOOTSTRAP, ServiceConfig.Setting.SCHEMA_REGISTRY_URL)) {
             String value = env.get(setting.variable());
             if (value != null && !value.isBlank()) {

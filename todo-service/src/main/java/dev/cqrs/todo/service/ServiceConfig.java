@@ -1,5 +1,6 @@
 package dev.cqrs.todo.service;
 
+import dev.cqrs.core.Names;
 import dev.cqrs.outbox.RelayConfig;
 import dev.cqrs.projector.ProjectorConfig;
 import dev.cqrs.todo.domain.TodoAggregate;
@@ -14,7 +15,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Pattern;
 import org.apache.kafka.common.config.ConfigException;
 
 /**
@@ -111,7 +111,9 @@ public record ServiceConfig(
     static final String PROJECTOR_PREFIX = "CQRS_PROJECTOR_";
     static final String RELAY_PRODUCER_PREFIX = RELAY_PREFIX + "PRODUCER_";
     static final String PROJECTOR_STREAMS_PREFIX = PROJECTOR_PREFIX + "STREAMS_";
-    private static final Pattern SCHEMA = Pattern.compile("[a-z_][a-z0-9_]{0,40}");
+
+    /** The longest schema name accepted: the projector's limit for its read schema. */
+    private static final int MAX_SCHEMA_LENGTH = 41;
 
     /** A configuration error: names the variable, the value when it is not secret, and what is expected. */
     public static final class InvalidConfigException extends IllegalArgumentException {
@@ -297,7 +299,7 @@ public record ServiceConfig(
 
         String schema(Setting setting) {
             String value = text(setting);
-            if (!SCHEMA.matcher(value).matches()) {
+            if (!Names.isLowerCaseIdentifier(value, MAX_SCHEMA_LENGTH)) {
                 throw new InvalidConfigException(setting.variable + "='" + value + "': must be a lower-case SQL identifier");
             }
             return value;

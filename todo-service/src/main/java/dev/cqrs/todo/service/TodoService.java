@@ -13,6 +13,7 @@ import dev.cqrs.core.entity.CompositeEntityStore;
 import dev.cqrs.outbox.Relay;
 import dev.cqrs.outbox.RelayStatus;
 import dev.cqrs.postgres.PostgresEventStore;
+import dev.cqrs.postgres.PostgresPools;
 import dev.cqrs.projector.PostgresProjection;
 import dev.cqrs.projector.ProjectionStatus;
 import dev.cqrs.projector.Projector;
@@ -34,6 +35,7 @@ import io.javalin.Javalin;
 import io.javalin.http.Context;
 import java.net.URI;
 import java.sql.Connection;
+import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -43,6 +45,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -185,7 +188,7 @@ public final class TodoService implements AutoCloseable {
         EventStore<TodoEvent> events = store.events(TodoAggregate.TYPE, codec);
         // The aggregate cache spares a command the load of a to-do this process wrote last; a stale entry
         // (another api process wrote since) costs a reload, never a wrong write.
-        CompositeEntityStore.Builder<TodoState, TodoCommand, TodoEvent> entities = CompositeEntityStore.builder(aggregate, events)
+        CompositeEntityStore.Builder<TodoState, TodoCommand, TodoEvent> entities = store.entities(aggregate, codec)
                 .retryOnConflict(config.commandRetries())
                 .cacheAggregates(CACHED_TODOS);
         if (config.snapshotEvery() > 0) {
@@ -202,7 +205,7 @@ public final class TodoService implements AutoCloseable {
         probes.add(new Health.Probe("readModel", () -> {
             try (Connection c = readPool.getConnection()) {
                 return c.isValid(2) ? Health.Check.up("PostgreSQL answers") : Health.Check.down("PostgreSQL does not answer");
-            } catch (java.sql.SQLException e) {
+            } catch (SQLException e) {
                 return Health.Check.down(e.getMessage());
             }
         }));
@@ -254,7 +257,7 @@ public final class TodoService implements AutoCloseable {
                     "message", "no such resource: " + ctx.method().name() + " " + ctx.path(),
                     "extensions", Map.of("code", "NOT_FOUND"))))));
             javalin.routes.exception(Exception.class, (e, ctx) -> {
-                String reference = java.util.UUID.randomUUID().toString();
+                String reference = UUID.randomUUID().toString();
                 log.error("Internal error serving {} {} (reference {})", ctx.method().name(), ctx.path(), reference, e);
                 json(ctx, 500, Map.of("errors", List.of(Map.of("message", "internal error; reference " + reference,
                         "extensions", Map.of("code", "INTERNAL", "reference", reference)))));
@@ -281,16 +284,10 @@ public final class TodoService implements AutoCloseable {
     }
 
     private static HikariDataSource readModelPool(ServiceConfig config) {
-        HikariConfig pool = new HikariConfig();
-        pool.setJdbcUrl(config.readModel().url());
-        pool.setUsername(config.readModel().user());
-        pool.setPassword(config.readModel().password());
-        pool.setMaximumPoolSize(8);
-        pool.setPoolName("cqrs-todo-queries");
+        HikariConfig pool = PostgresPools.settings(config.readModel().url(), config.readModel().user(),
+                config.readModel().password(), "cqrs-todo-queries", "cqrs-todo-api", 8, config.databaseTimeout());
         pool.setReadOnly(true);
-        pool.setConnectionTimeout(config.databaseTimeout().toMillis());
         pool.setInitializationFailTimeout(-1);
-        pool.addDataSourceProperty("ApplicationName", "cqrs-todo-api");
         return new HikariDataSource(pool);
     }
 

@@ -4,6 +4,7 @@ import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
+import java.util.Arrays;
 import java.util.Deque;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -26,7 +27,7 @@ public final class TodoServiceMain {
 
     public static void main(String[] args) throws Exception {
         String command = args.length == 0 ? "serve" : args[0];
-        if (java.util.Arrays.asList(args).stream().anyMatch(a -> a.equals("help") || a.equals("-h") || a.equals("--help"))) {
+        if (Arrays.asList(args).stream().anyMatch(a -> a.equals("help") || a.equals("-h") || a.equals("--help"))) {
             command = "help";
         } else if (args.length > 1) {
             System.err.print("unexpected arguments after '" + command + "'\n\n" + usage());
