@@ -46,10 +46,11 @@ class BrokerOutageTest {
     }
 
     /**
-     * The broker is killed while the relay publishes, and stays down until the relay has noticed (a Kafka call
-     * of its failed after {@code relay.kafka.timeout.ms}) and the transaction it had open at the kill is past
-     * {@code relay.transaction.timeout.ms}: both shortened here, so that an outage past both is short. Appends
-     * go on meanwhile; once the broker is back the backlog drains, each event exactly once.
+     * The broker is killed while the relay publishes, and stays down past {@code relay.kafka.timeout.ms} (a
+     * Kafka call of the relay's fails) and {@code relay.transaction.timeout.ms} (the transaction it had open at
+     * the kill has timed out), both shortened here so that an outage past both is short, and until the relay has
+     * counted an error (at most two more Kafka timeouts). Appends go on meanwhile; once the broker is back the
+     * backlog drains, each event exactly once.
      */
     @Test
     void appendsGoOnWhileTheBrokerIsDownAndTheBacklogDrainsExactlyOnceWhenItReturns() throws Exception {
@@ -68,8 +69,14 @@ class BrokerOutageTest {
                 long storedAtKill = support.store.globalLog().headPosition();
                 broker.kill();
                 long killed = System.nanoTime();
-                await(() -> System.nanoTime() - killed >= outageAtLeast.toNanos() && relay.status().errors() > errorsBefore,
-                        "the relay notices the outage (a Kafka call fails after " + KAFKA_TIMEOUT_MS + " ms)");
+                // Down past both timeouts, and then until the relay has counted a failed Kafka call, or for two more
+                // of its Kafka timeouts at most (seen once on a loaded machine: no error counted for a minute of
+                // outage; the assertions below still want an error counted by the end).
+                long latest = outageAtLeast.plusMillis(2L * KAFKA_TIMEOUT_MS).toNanos();
+                await(() -> System.nanoTime() - killed >= outageAtLeast.toNanos()
+                                && (relay.status().errors() > errorsBefore || System.nanoTime() - killed >= latest),
+                        "the outage outlasts the relay's timeouts");
+                boolean noticedWhileDown = relay.status().errors() > errorsBefore;
                 long storedDuringOutage = support.store.globalLog().headPosition();
                 Duration outage = Duration.ofNanos(System.nanoTime() - killed);
                 broker.restart();
@@ -86,8 +93,9 @@ class BrokerOutageTest {
                         support.lastWriteError()).isZero();
                 assertThat(relay.status().errors()).as("the relay noticed the outage").isGreaterThan(errorsBefore);
                 seen.assertExactlyOnceInOrder(stored);
-                System.out.printf("broker outage: %d ms down; %d events in all, published exactly once; the relay recovered"
-                        + " from %d errors%n", outage.toMillis(), stored.size(), relay.status().errors());
+                System.out.printf("broker outage: %d ms down (the relay %s an error while it was down); %d events in all,"
+                        + " published exactly once; the relay recovered from %d errors%n", outage.toMillis(),
+                        noticedWhileDown ? "counted" : "had not yet counted", stored.size(), relay.status().errors());
             }
         }
     }
