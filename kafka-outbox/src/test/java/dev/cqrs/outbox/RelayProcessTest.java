@@ -131,19 +131,24 @@ class RelayProcessTest {
         assertThat(standby.awaitLog("Relay process started", 1, Duration.ofSeconds(30))).isTrue();
         java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
         Thread[] writers = support.write(2_000, 2, () -> !done.get());
-        Thread.sleep(1_000);
+        // Paused in the middle of its work: it has published, and the writers go on.
+        Published early = Published.consume(BOOTSTRAP, support.topics(), Duration.ofSeconds(60), p -> p.events.size() >= 200);
+        assertThat(early.events).as("events the leader published before it was paused").hasSizeGreaterThanOrEqualTo(200);
         leader.pause();
         long paused = System.nanoTime();
         try {
             assertThat(standby.awaitLog("resumes after global position", 1, Duration.ofSeconds(30)))
                     .as("the standby leads while the leader is paused").isTrue();
             Duration takeover = Duration.ofNanos(System.nanoTime() - paused);
-            Thread.sleep(2_000);
+            // The zombie comes back once the standby has published above where it resumed: both have published
+            // under the same transactional id, and the zombie still holds what it had begun before the pause.
+            awaitPublishedAbove(standby.resumePosition(), "the standby publishes while the leader is paused");
             leader.resume();
             assertThat(leader.awaitLog("stopped leading", 1, Duration.ofSeconds(30))).as("the zombie stands down").isTrue();
             assertThat(Files.readString(leader.log)).as("the zombie says why it stood down")
                     .containsAnyOf("lost the leader lock", "fenced: another relay");
-            Thread.sleep(2_000);
+            // Publishing goes on past the zombie's return: what was written after it stood down reaches the topic.
+            awaitPublishedAbove(support.store.globalLog().headPosition(), "the standby publishes on after the zombie is back");
             done.set(true);
             RelayTestSupport.join(writers);
             assertThat(support.writeErrors()).as("appends that failed").isZero();
@@ -157,6 +162,14 @@ class RelayProcessTest {
             leader.kill();
             standby.kill();
         }
+    }
+
+    /** Waits until the test's topics hold an event above {@code position}. */
+    private void awaitPublishedAbove(long position, String what) {
+        Published seen = Published.consume(BOOTSTRAP, support.topics(), Duration.ofSeconds(60),
+                p -> p.events.stream().anyMatch(e -> e.globalPosition() > position));
+        assertThat(seen.events).as("%s: an event above global position %d", what, position)
+                .anySatisfy(e -> assertThat(e.globalPosition()).isGreaterThan(position));
     }
 
     private static boolean isAlive(Thread[] threads) {

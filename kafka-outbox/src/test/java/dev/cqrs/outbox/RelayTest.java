@@ -123,7 +123,12 @@ class RelayTest {
             first.halt();
             events.append("c", List.of(new ContractEvent.Incremented(3)), Optional.empty(), CommandMetadata.create());
             try (Relay second = Relay.start(support.store, support.relayConfig(BOOTSTRAP))) {
-                Thread.sleep(2_000);
+                // The second relay has had its chance to publish once its checkpoint reader has had answers from
+                // the broker while the other group's transaction is open: a relay that stopped reading at the last
+                // stable offset of the moment would have resumed from the checkpoint below the open record (of
+                // "a") and published "b" again.
+                awaitCheckpointReaderFetches(second, 3);
+                assertThat(second.status().role()).as("the second relay holds the lock while it waits").isEqualTo(RelayStatus.Role.LEADER);
                 assertThat(second.status().eventsPublished()).as("published while the other group's transaction is open").isZero();
                 otherGroup.commitTransaction();
                 awaitPublished(second, 1);
@@ -131,6 +136,26 @@ class RelayTest {
                 Published.settled(BOOTSTRAP, support.topics(), stored.size(), Duration.ofSeconds(30))
                         .assertExactlyOnceInOrder(stored);
             }
+        }
+    }
+
+    /**
+     * Waits until the relay's checkpoint reader (a consumer of this JVM, client id
+     * {@code cqrs-relay-checkpoint-reader}) has had {@code fetches} fetch responses from the broker, failing at
+     * once if the relay publishes meanwhile. Only one relay reads its checkpoint at a time in these tests.
+     */
+    private static void awaitCheckpointReaderFetches(Relay relay, int fetches) throws Exception {
+        javax.management.MBeanServer server = java.lang.management.ManagementFactory.getPlatformMBeanServer();
+        javax.management.ObjectName reader = new javax.management.ObjectName(
+                "kafka.consumer:type=consumer-fetch-manager-metrics,client-id=cqrs-relay-checkpoint-reader");
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        double seen = 0;
+        while (seen < fetches) {
+            assertThat(relay.status().eventsPublished()).as("published while the other group's transaction is open").isZero();
+            assertThat(System.nanoTime()).as("the relay's checkpoint reader had %d fetch responses in time (so far %s)", fetches, seen)
+                    .isLessThan(deadline);
+            Thread.sleep(20);
+            seen = server.isRegistered(reader) ? ((Number) server.getAttribute(reader, "fetch-total")).doubleValue() : 0;
         }
     }
 
@@ -149,16 +174,22 @@ class RelayTest {
         awaitLeader(first, second);
         Relay leader = first.status().role() == RelayStatus.Role.LEADER ? first : second;
         Relay standby = leader == first ? second : first;
-        Thread[] writers = support.write(5_000, 2);
-        Thread.sleep(500);
+        AtomicBoolean failedOver = new AtomicBoolean();
+        Thread[] writers = support.write(5_000, 2, () -> !failedOver.get());
+        // The leader dies in the middle of its work: it has published, and has events left to publish.
+        awaitPublished(leader, 500);
+        long publishedAtDeath = leader.status().publishedPosition();
         leader.halt();
         long died = System.nanoTime();
+        long headAtDeath = support.store.globalLog().headPosition();
         while (standby.status().role() != RelayStatus.Role.LEADER) {
-            assertThat(Duration.ofNanos(System.nanoTime() - died)).isLessThan(Duration.ofSeconds(10));
+            assertThat(Duration.ofNanos(System.nanoTime() - died)).as("the standby leads").isLessThan(Duration.ofSeconds(10));
             Thread.sleep(20);
         }
         Duration takeover = Duration.ofNanos(System.nanoTime() - died);
+        failedOver.set(true);
         RelayTestSupport.join(writers);
+        assertThat(headAtDeath).as("the store's head when the leader died, beyond what it had published").isGreaterThan(publishedAtDeath);
         List<RawEvent> stored = support.all();
         Published seen = Published.consume(BOOTSTRAP, support.topics(), Duration.ofSeconds(60),
                 p -> p.events.size() >= stored.size());

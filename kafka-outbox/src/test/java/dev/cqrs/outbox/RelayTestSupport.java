@@ -115,19 +115,19 @@ final class RelayTestSupport {
 
     private final AtomicInteger writeErrors = new AtomicInteger();
 
-    /** Appends for {@code duration}, at a modest rate, from {@code threads} writers; failures are counted. */
-    Thread[] writeFor(java.time.Duration duration, int threads) {
+    /** Appends while {@code moreWanted} says so, at a modest rate, from {@code threads} writers; failures are counted. */
+    Thread[] writeWhile(java.util.function.BooleanSupplier moreWanted, int threads) {
         EventStore<ContractEvent> events = store.events(aggregateType, ContractCodecs.events());
-        long end = System.nanoTime() + duration.toNanos();
         return IntStream.range(0, threads).mapToObj(t -> Thread.ofPlatform().start(() -> {
             ThreadLocalRandom random = ThreadLocalRandom.current();
-            while (System.nanoTime() < end) {
+            while (moreWanted.getAsBoolean()) {
                 try {
                     events.append("agg-" + random.nextInt(200), List.of(new ContractEvent.Incremented(1)), Optional.empty(),
                             CommandMetadata.create());
                     Thread.sleep(2);
                 } catch (RuntimeException e) {
                     writeErrors.incrementAndGet();
+                    lastWriteError = e;
                 } catch (InterruptedException e) {
                     return;
                 }

@@ -84,13 +84,19 @@ class DeadLetterTest {
         support.counters.append("after", List.of(new ContractEvent.Incremented(2)), Optional.empty(), CommandMetadata.create());
 
         java.util.Map<String, Object> settings = support.projectorSettings();
-        // The broker aborts the halted process's open transaction at most 20 s after it began.
-        settings.put("streams.producer.transaction.timeout.ms", 20_000);
-        settings.put(ProjectorConfig.COMMIT_INTERVAL_MS, 20_000L);
+        // The broker aborts the halted process's open transaction once its timeout has passed (the broker looks
+        // every second): the restarted projector gets the partitions' offsets, and the records, only then. Short,
+        // so that the wait past it is short; still far longer than the halted process's transaction lives (it
+        // begins at the dead letter's send and the halt follows a few records later).
+        settings.put("streams.producer.transaction.timeout.ms", 8_000);
         // The restarted projector takes the halted one's place in the group at once.
         settings.put("streams.consumer.group.instance.id", "dead-letter-test-projector");
         java.util.Map<String, Object> halting = new java.util.HashMap<>(settings);
         halting.put("halt.after.position", boom.lastPosition());
+        // No Kafka commit in the halted process before its halt (it halts within a second or two of its stream
+        // thread's start): its transaction is the one left to abort. Kafka Streams wants the transaction
+        // timeout at least as long as the commit interval.
+        halting.put(ProjectorConfig.COMMIT_INTERVAL_MS, 8_000L);
         java.nio.file.Path log = logs.resolve("projector.log");
         Process projector = ProjectorTestSupport.startProjectorProcess(support.topic, halting, log);
         try {

@@ -19,7 +19,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -72,11 +71,11 @@ class ReactorTest {
                 .reactor(Reactor.commands(support.topic, ContractCodecs.events(), audit)).start()) {
             support.counters.append("x", List.of(new ContractEvent.Renamed("one")), Optional.empty(), CommandMetadata.create());
             support.counters.append("x", List.of(new ContractEvent.Incremented(1)), Optional.empty(), CommandMetadata.create());
-            awaitCount(deliveries, 1);
+            awaitCount(deliveries, 1, "the rename delivered to the reaction");
             redeliver(firstRecordOf(support.topic, "Renamed"));
-            awaitCount(deliveries, 2);
+            awaitCount(deliveries, 2, "the copy of the rename delivered to the reaction");
             support.counters.append("x", List.of(new ContractEvent.Renamed("two")), Optional.empty(), CommandMetadata.create());
-            awaitCount(deliveries, 3);
+            awaitCount(deliveries, 3, "the second rename delivered to the reaction");
             assertThat(deliveries.get()).as("the duplicate was delivered to the reaction").isEqualTo(3);
             assertThat(audits.readEvents("audit-x", dev.cqrs.core.Since.beginning())).as("one effect per distinct event").hasSize(2);
             assertThat(projector.status("audit-renames").processed()).isEqualTo(3);
@@ -93,9 +92,21 @@ class ReactorTest {
         try (Projector projector = Projector.builder(support.projectorConfig()).reactor(doubler).start()) {
             ProjectorTestSupport.join(support.write(500, 2));
             long expected = support.all().size();
-            List<ConsumerRecord<String, byte[]>> produced = consume(output, expected, Duration.ofSeconds(60));
-            Thread.sleep(1_000);
-            produced = consume(output, Long.MAX_VALUE, Duration.ofSeconds(3));
+            // Every record the reactor would produce for its input is in once it has committed its consumption of
+            // all of it: under exactly-once its output goes in the same Kafka transactions as its offsets. Then
+            // the output topic is read to its end, with no transaction pending on it: a second copy would be there.
+            support.awaitPublished(Duration.ofSeconds(60));
+            try (KafkaOffsets kafka = new KafkaOffsets(ProjectorTestSupport.bootstrap())) {
+                List<org.apache.kafka.common.TopicPartition> input = kafka.partitionsOf(List.of(support.topic));
+                String group = support.prefix + "-reactor-doubler"; // the reactor's application id
+                long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+                while (!kafka.allConsumed(group, input)) {
+                    assertThat(System.nanoTime()).as("the reactor commits its consumption of every input record in time")
+                            .isLessThan(deadline);
+                    Thread.sleep(20);
+                }
+            }
+            List<ConsumerRecord<String, byte[]>> produced = consumeToTheEnd(output, Duration.ofSeconds(60));
             assertThat(produced).hasSize((int) expected);
             long sum = produced.stream().mapToLong(r -> Long.parseLong(new String(r.value(), StandardCharsets.UTF_8))).sum();
             long doubledTotal = 2 * support.foldOfTheStore().values().stream().mapToLong(ProjectorTestSupport.Counter::total).sum();
@@ -103,17 +114,19 @@ class ReactorTest {
         }
     }
 
-    private static void awaitCount(AtomicInteger counter, int count) throws InterruptedException {
+    private static void awaitCount(AtomicInteger counter, int count, String what) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (counter.get() < count && System.nanoTime() < deadline) {
+        while (counter.get() < count) {
+            assertThat(System.nanoTime()).as("in time: %s (%d of %d)", what, counter.get(), count).isLessThan(deadline);
             Thread.sleep(20);
         }
-        assertThat(counter.get()).isGreaterThanOrEqualTo(count);
     }
 
     private ConsumerRecord<String, byte[]> firstRecordOf(String topic, String eventType) {
-        return consume(topic, Long.MAX_VALUE, Duration.ofSeconds(3)).stream()
-                .filter(r -> EventRecords.fromRecord(r).eventType().equals(eventType)).findFirst().orElseThrow();
+        java.util.function.Predicate<ConsumerRecord<String, byte[]>> wanted = r -> EventRecords.fromRecord(r).eventType().equals(eventType);
+        List<ConsumerRecord<String, byte[]>> read = consume(topic, records -> records.stream().anyMatch(wanted), Duration.ofSeconds(30));
+        return read.stream().filter(wanted).findFirst()
+                .orElseThrow(() -> new AssertionError("no " + eventType + " record on " + topic + " within 30 s"));
     }
 
     private void redeliver(ConsumerRecord<String, byte[]> record) {
@@ -124,19 +137,63 @@ class ReactorTest {
         }
     }
 
-    private List<ConsumerRecord<String, byte[]>> consume(String topic, long until, Duration timeout) {
-        Map<String, Object> config = Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, ProjectorTestSupport.bootstrap(),
-                ConsumerConfig.GROUP_ID_CONFIG, "check-" + UUID.randomUUID(), ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    /** Reads {@code topic} from the beginning with read_committed until {@code done} holds of what was read, or {@code timeout}. */
+    private List<ConsumerRecord<String, byte[]>> consume(String topic, java.util.function.Predicate<List<ConsumerRecord<String, byte[]>>> done,
+                                                         Duration timeout) {
         List<ConsumerRecord<String, byte[]>> records = new ArrayList<>();
-        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer())) {
-            consumer.subscribe(List.of(topic));
+        try (KafkaConsumer<String, byte[]> consumer = consumer("read_committed")) {
+            consumer.assign(partitionsOf(consumer, topic));
             long deadline = System.nanoTime() + timeout.toNanos();
-            while (records.size() < until && System.nanoTime() < deadline) {
+            while (!done.test(records) && System.nanoTime() < deadline) {
                 consumer.poll(Duration.ofMillis(200)).forEach(records::add);
             }
         }
         return records;
+    }
+
+    /**
+     * Every committed record of {@code topic}, once no transaction is pending on it: read with read_committed
+     * up to its last stable offset, which must equal its high watermark (else read again).
+     */
+    private List<ConsumerRecord<String, byte[]>> consumeToTheEnd(String topic, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try (KafkaConsumer<String, byte[]> committed = consumer("read_committed"); KafkaConsumer<String, byte[]> any = consumer("read_uncommitted")) {
+            List<org.apache.kafka.common.TopicPartition> partitions = partitionsOf(committed, topic);
+            committed.assign(partitions);
+            while (true) {
+                Map<org.apache.kafka.common.TopicPartition, Long> high = any.endOffsets(partitions);
+                Map<org.apache.kafka.common.TopicPartition, Long> stable = committed.endOffsets(partitions);
+                if (stable.equals(high)) {
+                    List<ConsumerRecord<String, byte[]>> records = new ArrayList<>();
+                    committed.seekToBeginning(partitions);
+                    while (partitions.stream().anyMatch(p -> committed.position(p) < stable.get(p))) {
+                        assertThat(System.nanoTime()).as("%s read to its end in time", topic).isLessThan(deadline);
+                        committed.poll(Duration.ofMillis(200)).forEach(records::add);
+                    }
+                    return records;
+                }
+                assertThat(System.nanoTime()).as("no transaction pending on %s in time (stable %s, high %s)", topic, stable, high)
+                        .isLessThan(deadline);
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new AssertionError("interrupted", e);
+                }
+            }
+        }
+    }
+
+    private static KafkaConsumer<String, byte[]> consumer(String isolation) {
+        Map<String, Object> config = Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, ProjectorTestSupport.bootstrap(),
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest", ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation);
+        return new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer());
+    }
+
+    private static List<org.apache.kafka.common.TopicPartition> partitionsOf(KafkaConsumer<String, byte[]> consumer, String topic) {
+        return consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
+                .map(info -> new org.apache.kafka.common.TopicPartition(topic, info.partition())).toList();
     }
 
 }
