@@ -123,9 +123,7 @@ public final class Projector implements AutoCloseable {
             startReactor(reactor);
         }
         for (PostgresProjection<?> projection : projections.values()) {
-            if (database.orElseThrow().generations(projection.name()).isEmpty()) {
-                database.orElseThrow().createGeneration(projection);
-            }
+            database.orElseThrow().ensureFirstGeneration(projection);
         }
         keepHouseOnce();
         housekeeping.start();
