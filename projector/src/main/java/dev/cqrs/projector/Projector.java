@@ -22,6 +22,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KafkaClientSupplier;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.StreamsConfig;
@@ -122,9 +123,7 @@ public final class Projector implements AutoCloseable {
             startReactor(reactor);
         }
         for (PostgresProjection<?> projection : projections.values()) {
-            if (database.orElseThrow().generations(projection.name()).isEmpty()) {
-                database.orElseThrow().createGeneration(projection);
-            }
+            database.orElseThrow().ensureFirstGeneration(projection);
         }
         keepHouseOnce();
         housekeeping.start();
@@ -141,9 +140,13 @@ public final class Projector implements AutoCloseable {
         topology.addSource("events", new StringDeserializer(), new ByteArrayDeserializer(), projection.topics().toArray(String[]::new));
         topology.addProcessor("project", () -> new ReadModelProcessor<>(projection, storeName,
                 config.getInt(ProjectorConfig.HANDLER_ATTEMPTS), config.flushInterval(), metrics), "events");
-        topology.addStateStore(new ReadModelStore.Builder(projection.name(), generation, database.orElseThrow(),
-                config.getInt(ProjectorConfig.BATCH_MAX_EVENTS), metrics), "project");
-        launch(projection.name(), generation, applicationId, projection.topics(), topology, "project", metrics);
+        ReadModelStore.Builder store = new ReadModelStore.Builder(projection.name(), generation, database.orElseThrow(),
+                config.getInt(ProjectorConfig.BATCH_MAX_EVENTS), metrics);
+        topology.addStateStore(store, "project");
+        // Partitions resume from what the read model holds when Kafka's committed offsets are ahead of it.
+        ReadModelResume resume = new ReadModelResume(projection.name(), generation,
+                () -> database.orElseThrow().applied(projection.name(), generation), store.generation().writer());
+        launch(projection.name(), generation, applicationId, projection.topics(), topology, "project", metrics, Optional.of(resume));
     }
 
     private <S, E> void startState(StateProjection<S, E> projection) {
@@ -154,7 +157,7 @@ public final class Projector implements AutoCloseable {
         topology.addProcessor("fold", () -> new StateProcessor<>(projection, metrics), "events");
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(projection.name()),
                 Serdes.String(), Serdes.ByteArray()), "fold");
-        launch(projection.name(), 0, applicationId, List.of(projection.topic()), topology, "fold", metrics);
+        launch(projection.name(), 0, applicationId, List.of(projection.topic()), topology, "fold", metrics, Optional.empty());
     }
 
     private <E> void startReactor(Reactor<E> reactor) {
@@ -167,18 +170,20 @@ public final class Projector implements AutoCloseable {
             kafka.createTopic(output, 6);
             topology.addSink(ReactorProcessor.OUTPUT_SINK, output, new StringSerializer(), new ByteArraySerializer(), "react");
         });
-        launch(reactor.name(), 0, applicationId, List.of(reactor.topic()), topology, "react", metrics);
+        launch(reactor.name(), 0, applicationId, List.of(reactor.topic()), topology, "react", metrics, Optional.empty());
     }
 
     private void launch(String name, int generation, String applicationId, List<String> topics, Topology topology,
-                        String processor, ProjectionMetrics metrics) {
+                        String processor, ProjectionMetrics metrics, Optional<KafkaClientSupplier> clients) {
         String deadLetterTopic = applicationId + ".dlt";
         kafka.createTopic(deadLetterTopic, 1);
         for (String topic : topics) {
             kafka.createTopic(topic, config.getInt(ProjectorConfig.TOPIC_PARTITIONS));
         }
         topology.addSink(Delivery.DEAD_LETTER_SINK, deadLetterTopic, new StringSerializer(), new ByteArraySerializer(), processor);
-        KafkaStreams streams = new KafkaStreams(topology, streamsProperties(applicationId));
+        KafkaStreams streams = clients.isPresent()
+                ? new KafkaStreams(topology, streamsProperties(applicationId), clients.get())
+                : new KafkaStreams(topology, streamsProperties(applicationId));
         streams.setUncaughtExceptionHandler(e -> {
             log.warn("{} (generation {}): a stream thread failed and is replaced: {}", name, generation, e.toString());
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;

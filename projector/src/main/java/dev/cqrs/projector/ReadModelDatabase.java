@@ -80,12 +80,20 @@ final class ReadModelDatabase implements AutoCloseable {
         this.url = url;
         this.user = user;
         this.password = password;
+        // Processes starting together on a fresh database race here: IF NOT EXISTS does not make concurrent
+        // creations of one schema or table safe (the loser fails on a catalog's unique index), so one at a time.
         try (Connection c = pool.getConnection(); Statement s = c.createStatement()) {
+            c.setAutoCommit(false);
+            try (PreparedStatement lock = c.prepareStatement("SELECT pg_advisory_xact_lock(hashtext('cqrs-projection-registry:' || ?))")) {
+                lock.setString(1, registry);
+                lock.execute();
+            }
             s.execute("CREATE SCHEMA IF NOT EXISTS " + registry);
             s.execute("CREATE SCHEMA IF NOT EXISTS " + readSchema);
             s.execute("CREATE TABLE IF NOT EXISTS " + registry + ".generations (projection text NOT NULL, generation int NOT NULL,"
                     + " state text NOT NULL, created_at timestamptz NOT NULL DEFAULT now(), activated_at timestamptz,"
                     + " PRIMARY KEY (projection, generation))");
+            c.commit();
         } catch (SQLException e) {
             pool.close();
             throw Redaction.scrubbed("cannot prepare the read-model database at " + Redaction.url(url), e, url);
@@ -127,11 +135,29 @@ final class ReadModelDatabase implements AutoCloseable {
     }
 
     /**
+     * Gives a projection its first generation (active at once) if it has none. Projector processes starting
+     * together on a fresh database all call this: the check is made under the projection's lock, so one of
+     * them creates generation 1 and the others find it.
+     */
+    void ensureFirstGeneration(PostgresProjection<?> projection) {
+        if (generations(projection.name()).isEmpty()) {
+            createGeneration(projection, true);
+        }
+    }
+
+    /** Makes a new generation: the first (active at once) or one to rebuild into (building). */
+    int createGeneration(PostgresProjection<?> projection) {
+        return createGeneration(projection, false);
+    }
+
+    /**
      * Makes a new generation: its schema, the projection's tables, its positions table. The first
      * generation of a projection becomes active at once (its views are created); later ones are
      * BUILDING until {@link #activate}. Serialised per projection by an advisory lock.
+     *
+     * @param onlyFirst make one only if the projection has none (then 0 is returned when it has)
      */
-    int createGeneration(PostgresProjection<?> projection) {
+    private int createGeneration(PostgresProjection<?> projection, boolean onlyFirst) {
         try (Connection c = pool.getConnection()) {
             c.setAutoCommit(false);
             try (Statement s = c.createStatement()) {
@@ -146,6 +172,10 @@ final class ReadModelDatabase implements AutoCloseable {
                         next = rs.getInt(1) + 1;
                         first = next == 1;
                     }
+                }
+                if (onlyFirst && !first) {
+                    c.rollback();
+                    return 0;
                 }
                 String schema = schemaOf(projection.name(), next);
                 s.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");

@@ -72,6 +72,11 @@ final class ReadModelStore implements StateStore, CachedStateStore<Object, Objec
             this.projection = projection;
             this.metrics = metrics;
         }
+
+        /** The writer of this generation's stores, which {@link ReadModelResume} tells where partitions resume. */
+        ReadModelWriter writer() {
+            return writer;
+        }
     }
 
     private final String name;
@@ -265,7 +270,15 @@ final class ReadModelStore implements StateStore, CachedStateStore<Object, Objec
     }
 
     private void write(List<ReadModelWriter.Pending> records) throws SQLException {
-        Map<TopicPartition, ReadModelWriter.Written> written = generation.writer.write(records);
+        Map<TopicPartition, ReadModelWriter.Written> written;
+        try {
+            written = generation.writer.write(records);
+        } catch (ReadModelWriter.WentBack e) {
+            // Not this batch's fault, and no retry of it can help: the partitions must resume from the read model.
+            log.warn("{}", e.getMessage());
+            buffer.clear();
+            throw new StreamsException(e.getMessage(), e);
+        }
         long skipped = 0;
         for (ReadModelWriter.Written w : written.values()) {
             skipped += w.skipped;
@@ -347,6 +360,10 @@ final class ReadModelStore implements StateStore, CachedStateStore<Object, Objec
         @Override
         public StoreBuilder<ReadModelStore> withLoggingDisabled() {
             return this;
+        }
+
+        Generation generation() {
+            return generation;
         }
 
         @Override

@@ -15,7 +15,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Writes handled records into one projection generation's schema: their statements, their partitions'
@@ -28,8 +31,30 @@ import org.apache.kafka.common.TopicPartition;
  * past its session timeout and flushes records the new owner of its partitions has already applied (Kafka
  * fences only its Kafka writes), or a write tried again after its COMMIT reached the server but the answer
  * did not (the outcome was unknown). Nothing in memory decides what was applied; the database does.
+ *
+ * <p>The database can go back in time under a running projector: restored from a backup, or failed over to
+ * an asynchronous standby that lacks the last commits. Its positions are then below what Kafka's group has
+ * consumed, and writing on would leave a gap for good. So the writer remembers the highest offset it saw
+ * stored (or committed itself) per partition; stored positions only ever move forward, so a stored offset
+ * below that means the database lost writes. The write then applies nothing and fails the task
+ * ({@link WentBack}); the stream thread is replaced, the partitions are assigned again, and
+ * {@link ReadModelResume} seeks each one back to the read model's own offset, which it also tells
+ * {@link #resumedAt} (the memory starts again from there). Memory only ever detects; it never decides
+ * what is skipped.
  */
 final class ReadModelWriter {
+
+    private static final Logger log = LoggerFactory.getLogger(ReadModelWriter.class);
+
+    /**
+     * The read-model database holds less than this projector saw it hold: a restore or a failover lost
+     * writes. Nothing was written; the task must fail, so that its partitions resume from the read model.
+     */
+    static final class WentBack extends RuntimeException {
+        WentBack(String message) {
+            super(message);
+        }
+    }
 
     /** A handled record waiting to be written: its statements, or the reason it goes to the dead letters. */
     record Pending(TopicPartition partition, long offset, long position, List<SqlBatch.Statement> statements,
@@ -60,6 +85,8 @@ final class ReadModelWriter {
         long lastOffset = -1;
         int applied;
         int skipped;
+        /** Of those applied, how many lay below the group's committed offset when their partition resumed. */
+        int appliedAgain;
 
         private void applied(long offset) {
             if (firstOffset < 0) {
@@ -77,12 +104,35 @@ final class ReadModelWriter {
 
     private final ReadModelDatabase database;
     private final String projection;
+    private final int generation;
     private final String schema;
+    /** Per partition, the highest offset seen stored or committed by this writer since its partition resumed. */
+    private final Map<TopicPartition, Long> seen = new ConcurrentHashMap<>();
+    /**
+     * Per partition that resumed below the group's committed offset: that offset, and how many records below
+     * it were applied again (the read model had lost them).
+     */
+    private final Map<TopicPartition, long[]> rewound = new ConcurrentHashMap<>();
 
     ReadModelWriter(ReadModelDatabase database, String projection, int generation) {
         this.database = database;
         this.projection = projection;
+        this.generation = generation;
         this.schema = ReadModelDatabase.schemaOf(projection, generation);
+    }
+
+    /**
+     * A partition resumes after {@code applied}, the offset the read model holds (-1: nothing), on its
+     * assignment; {@code committed} is where the group would have resumed it (-1: nowhere), and when it is
+     * above, the records in between that the read model lacks are applied again and counted.
+     */
+    void resumedAt(TopicPartition partition, long applied, long committed) {
+        seen.put(partition, applied);
+        if (committed > applied + 1) {
+            rewound.put(partition, new long[] {committed, 0});
+        } else {
+            rewound.remove(partition);
+        }
     }
 
     /**
@@ -102,6 +152,7 @@ final class ReadModelWriter {
             try (Statement s = c.createStatement()) {
                 s.execute("SET LOCAL search_path TO " + schema + ", public");
                 Map<TopicPartition, ReadModelDatabase.Applied> positions = lockPositions(c, records);
+                refuseIfWentBack(positions);
                 Map<TopicPartition, ReadModelDatabase.Applied> advanced = new HashMap<>();
                 List<Pending> deadLetters = new ArrayList<>();
                 StatementBatches batches = new StatementBatches(c);
@@ -114,6 +165,10 @@ final class ReadModelWriter {
                             continue;
                         }
                         w.applied(pending.offset());
+                        long[] rewind = rewound.get(pending.partition());
+                        if (rewind != null && pending.offset() < rewind[0]) {
+                            w.appliedAgain++;
+                        }
                         for (SqlBatch.Statement statement : pending.statements()) {
                             batches.add(statement);
                         }
@@ -135,12 +190,48 @@ final class ReadModelWriter {
                     s.execute("SELECT pg_notify('" + ReadModelDatabase.CHANNEL + "', '" + projection + "')");
                 }
                 c.commit();
+                positions.forEach((partition, applied) -> seen.merge(partition, applied.offset(), Math::max));
+                countAppliedAgain(written);
                 return written;
             } catch (SQLException | RuntimeException e) {
                 rollbackQuietly(c);
                 throw e;
             }
         }
+    }
+
+    private void refuseIfWentBack(Map<TopicPartition, ReadModelDatabase.Applied> positions) {
+        List<String> wentBack = new ArrayList<>();
+        positions.forEach((partition, applied) -> {
+            Long before = seen.get(partition);
+            if (before != null && applied.offset() < before) {
+                wentBack.add(partition + " holds offset " + applied.offset() + ", it held " + before);
+            }
+        });
+        if (!wentBack.isEmpty()) {
+            throw new WentBack("Projection " + projection + " generation " + generation + ": the read-model database went back"
+                    + " in time (restored, or failed over to a standby that lacked its last commits): " + String.join("; ", wentBack)
+                    + ". Nothing was written; the partitions resume from what the read model holds and apply the rest again");
+        }
+    }
+
+    /** Logs, per partition that resumed below the group's offsets, the records applied again once it is past them. */
+    private void countAppliedAgain(Map<TopicPartition, Written> written) {
+        written.forEach((partition, w) -> {
+            long[] rewind = rewound.get(partition);
+            if (rewind == null || w.applied == 0) {
+                return;
+            }
+            rewind[1] += w.appliedAgain;
+            if (w.lastOffset + 1 >= rewind[0]) {
+                rewound.remove(partition);
+                if (rewind[1] > 0) {
+                    log.warn("Projection {} generation {}: applied {} records of {} again that its consumer group had consumed"
+                                    + " (below offset {}) but the read model lacked: the read-model database lost writes", projection,
+                            generation, rewind[1], partition, rewind[0]);
+                }
+            }
+        });
     }
 
     /**

@@ -34,17 +34,35 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * The relay as it is on main, publishing to a three-node cluster while the node that is its transaction
- * coordinator and leads every event partition and the checkpoint partition is SIGKILLed.
+ * The relay publishing to a three-node cluster while the node that is its transaction coordinator and leads
+ * every event partition and the checkpoint partition is SIGKILLed: every stored event in the topic once, in
+ * order per aggregate. A small run is in the default suite (issue 13's Must show); the long one, which also
+ * restarts the node on its data and waits for full replication under load, runs under {@code ./cqrs soak}.
  */
-@org.junit.jupiter.api.Tag("soak") // ./cqrs soak: long fault-infrastructure runs, not in the default suite
 class RelayClusterLeaderKillTest {
 
     private static final String AGGREGATE_TYPE = "counter";
 
+    /** The default suite's run: one leader kill under load, a few hundred events, the node left dead. */
     @Test
+    @Timeout(90)
+    void aLeaderAndCoordinatorKilledWhileTheRelayPublishesLosesAndDuplicatesNothing() throws Exception {
+        leaderKill(100, false);
+    }
+
+    @Test
+    @org.junit.jupiter.api.Tag("soak") // ./cqrs soak: long fault-infrastructure runs, not in the default suite
     @Timeout(180)
     void sigkillOfTheCoordinatorAndLeaderOfEveryPartitionUnderLoadPublishesEveryEventOnceInOrder() throws Exception {
+        leaderKill(300, true);
+    }
+
+    /**
+     * @param before  events published before the kill
+     * @param restart whether the killed node then restarts on its data, and the cluster replicates fully,
+     *                while the writers go on
+     */
+    private static void leaderKill(int before, boolean restart) throws Exception {
         String prefix = "k" + UUID.randomUUID().toString().substring(0, 8);
         TestDatabase db = PostgresServer.shared().createDatabase("cluster_leader_kill");
         try (KafkaCluster cluster = KafkaCluster.start(KafkaClusterOptions.threeNodes());
@@ -60,7 +78,7 @@ class RelayClusterLeaderKillTest {
 
             try (Relay relay = Relay.start(store, config)) {
                 Writers writers = new Writers(store, 2);
-                awaitAtLeast(() -> relay.status().eventsPublished(), 300, Duration.ofSeconds(60), "events published before the kill");
+                awaitAtLeast(() -> relay.status().eventsPublished(), before, Duration.ofSeconds(60), "events published before the kill");
                 long headAtKill = head(store);
 
                 // ... when that node is SIGKILLed while the relay publishes ...
@@ -72,9 +90,11 @@ class RelayClusterLeaderKillTest {
                 Map<Integer, java.util.OptionalInt> leadersWhileDead = cluster.leaders(eventTopic);
                 int coordinatorWhileDead = cluster.transactionCoordinatorOf("cqrs-relay-" + prefix);
 
-                // ... and it comes back on its data while the writers go on.
-                cluster.node(victim).restart();
-                cluster.awaitFullyReplicated(Duration.ofSeconds(60));
+                // ... and (in the long run) it comes back on its data while the writers go on.
+                if (restart) {
+                    cluster.node(victim).restart();
+                    cluster.awaitFullyReplicated(Duration.ofSeconds(60));
+                }
                 writers.stop();
                 long head = head(store);
                 awaitAtLeast(() -> relay.status().publishedPosition(), head, Duration.ofSeconds(60),
@@ -91,10 +111,10 @@ class RelayClusterLeaderKillTest {
                 // The producer may ride out the move of leaders and coordinator by its own retries (no error for
                 // the relay), or fail and be replaced (an error, then a new producer from the checkpoint): both are
                 // recoveries; what must hold either way is the topic above.
-                System.out.printf("cluster leader kill: node %d (transaction coordinator of the relay, leader of the 3 event"
+                System.out.printf("cluster leader kill (%s): node %d (transaction coordinator of the relay, leader of the 3 event"
                                 + " partitions and the checkpoint partition; active controller was node %d) SIGKILLed; the relay"
                                 + " published past the head at the kill %d ms later, with %d errors (last: %s);"
-                                + " %d events stored, each published once in order%n", victim, controller, recoveryMillis,
+                                + " %d events stored, each published once in order%n", restart ? "long run" : "small run", victim, controller, recoveryMillis,
                         relay.status().errors(), relay.status().lastError().orElse("none"), stored.size());
             }
         }
