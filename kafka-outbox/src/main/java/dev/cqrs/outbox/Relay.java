@@ -178,12 +178,14 @@ public final class Relay implements AutoCloseable {
             while (!stop.requested() && leaderLock.isHeld()) {
                 Producer<String, byte[]> kafka = producers.create();
                 producer.set(kafka);
-                ProducerSession.Ending ending;
+                ProducerSession.Ending ending = null;
                 try {
                     ending = new ProducerSession(group, kafka, topics, checkpoints, appends, leaderLock).run();
                 } finally {
                     producer.set(null);
-                    kafka.close(kafkaTimeout);
+                    // Only a session that stood down ended its transaction; any other's must not commit, so
+                    // there is nothing to wait for (waiting held a refused relay up for the whole Kafka timeout).
+                    kafka.close(ending instanceof ProducerSession.Ending.StoodDown ? kafkaTimeout : Duration.ZERO);
                 }
                 if (halted) {
                     return;
