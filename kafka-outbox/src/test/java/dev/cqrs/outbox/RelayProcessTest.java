@@ -17,8 +17,8 @@ import org.junit.jupiter.api.io.TempDir;
 /** The relay as a process of its own, killed with SIGKILL. */
 class RelayProcessTest {
 
-    /** Kills of a publishing relay in the SIGKILL test: four by default; {@code ./cqrs soak} runs ten. */
-    private static final int KILLS = Integer.getInteger("cqrs.crash.kills", 4);
+    /** Kills of a publishing relay in the SIGKILL test: three by default; {@code ./cqrs soak} runs ten. */
+    private static final int KILLS = Integer.getInteger("cqrs.crash.kills", 3);
 
     private static final String BOOTSTRAP = KafkaBroker.shared().bootstrapServers();
     private final RelayTestSupport support = new RelayTestSupport("relay_process");

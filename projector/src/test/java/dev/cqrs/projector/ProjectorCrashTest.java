@@ -17,13 +17,13 @@ import org.junit.jupiter.api.io.TempDir;
  * The projector, as a process of its own, killed with SIGKILL at random points while events are written
  * and published (5,000 per kill, and more until the kills are done); then the read model must equal the
  * fold of the event store, row by row. The counter's totals are not idempotent, so an event applied twice
- * or skipped would show. Four kills of a processing projector by default (a kill before it got going does
+ * or skipped would show. Three kills of a processing projector by default (a kill before it got going does
  * not count); {@code ./cqrs soak} runs ten ({@code -Dcqrs.crash.kills=10}).
  */
 class ProjectorCrashTest {
 
     /** Kills of a processing projector; {@code ./cqrs soak} asks for more. */
-    private static final int KILLS = Integer.getInteger("cqrs.crash.kills", 4);
+    private static final int KILLS = Integer.getInteger("cqrs.crash.kills", 3);
     private static final int EVENTS_PER_KILL = 5_000;
 
     private final ProjectorTestSupport support = new ProjectorTestSupport("projector_crash");

@@ -117,8 +117,10 @@ class ProjectorRedeliveryTest {
     void aRecordWhoseStatementsFailInsideABatchOfFiveHundredIsTheOnlyOneSetAside() throws Exception {
         Map<String, Object> settings = support.projectorSettings();
         settings.put(ProjectorConfig.BATCH_MAX_EVENTS, 500);
-        settings.put(ProjectorConfig.FLUSH_INTERVAL_MS, 10_000L);
-        settings.put(ProjectorConfig.COMMIT_INTERVAL_MS, 10_000L);
+        // Every event is on the topic before the projector starts, so its first polls buffer all 500 well within
+        // these intervals; only then may a timed flush or a commit write them.
+        settings.put(ProjectorConfig.FLUSH_INTERVAL_MS, 3_000L);
+        settings.put(ProjectorConfig.COMMIT_INTERVAL_MS, 3_000L);
         List<AppendResult> appended = new ArrayList<>();
         IntStream.range(0, 250).forEach(i -> appended.add(support.counters.append("c-" + (i % 40),
                 List.of(new ContractEvent.Incremented(1 + i % 5)), Optional.empty(), CommandMetadata.create())));
