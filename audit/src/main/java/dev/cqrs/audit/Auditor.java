@@ -157,6 +157,15 @@ public final class Auditor {
         final List<String> outOfOrderExamples = new ArrayList<>();
         long unreadable;
         final List<String> unreadableExamples = new ArrayList<>();
+
+        /** A record: its position and digest, and the index of its partition in {@link #partitions}. */
+        void add(long position, long digest, int partitionIndex) {
+            if (size == partitionIndexes.length) {
+                partitionIndexes = Arrays.copyOf(partitionIndexes, size * 2);
+            }
+            partitionIndexes[size] = partitionIndex;
+            add(position, digest);
+        }
     }
 
     private Topics readTopics(Map<String, Long> expected, long lastStorePosition) {
@@ -207,11 +216,7 @@ public final class Auditor {
                 if (event.globalPosition() > lastStorePosition) {
                     continue; // appended after the store was read
                 }
-                if (topics.size == topics.partitionIndexes.length) {
-                    topics.partitionIndexes = Arrays.copyOf(topics.partitionIndexes, topics.size * 2);
-                }
-                topics.partitionIndexes[topics.size] = partitionIndex;
-                topics.add(event.globalPosition(), digest(partition.topic(), event));
+                topics.add(event.globalPosition(), digest(partition.topic(), event), partitionIndex);
                 long sequence = event.sequence().value();
                 long[] last = lastByAggregate.computeIfAbsent(record.key(), k -> new long[] {0, 0});
                 BitSet seen = seenByAggregate.computeIfAbsent(record.key(), k -> new BitSet());
