@@ -2,8 +2,11 @@ package dev.cqrs.projector;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import dev.cqrs.codec.kafka.EventRecords;
+import dev.cqrs.core.RawEvent;
 import dev.cqrs.core.Redaction;
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -17,6 +20,7 @@ import java.util.Optional;
 import java.util.function.UnaryOperator;
 import javax.sql.DataSource;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,7 +38,8 @@ final class ReadModelDatabase implements AutoCloseable {
 
     enum GenerationState { BUILDING, ACTIVE, RETIRED }
 
-    record Generation(int number, GenerationState state) {
+    /** A generation as the registry lists it: its number and its state. */
+    record Registered(int number, GenerationState state) {
     }
 
     /** How far a generation got in one partition. */
@@ -49,6 +54,13 @@ final class ReadModelDatabase implements AutoCloseable {
     private final String url;
     private final String user;
     private final String password;
+
+    /** The read-model database a projector's settings name, with a pool of {@code poolSize} connections. */
+    static ReadModelDatabase of(ProjectorConfig config, int poolSize) {
+        return new ReadModelDatabase(config.getString(ProjectorConfig.READ_MODEL_URL), config.getString(ProjectorConfig.READ_MODEL_USER),
+                config.getPassword(ProjectorConfig.READ_MODEL_PASSWORD).value(), config.getString(ProjectorConfig.READ_SCHEMA),
+                config.getString(ProjectorConfig.REGISTRY_SCHEMA), poolSize);
+    }
 
     ReadModelDatabase(String url, String user, String password, String readSchema, String registrySchema, int poolSize) {
         this(url, user, password, readSchema, registrySchema, poolSize, UnaryOperator.identity());
@@ -106,21 +118,25 @@ final class ReadModelDatabase implements AutoCloseable {
 
     /** A connection outside the pool, for LISTEN. */
     Connection openSession() throws SQLException {
-        return java.sql.DriverManager.getConnection(url, user, password);
+        return DriverManager.getConnection(url, user, password);
     }
 
-    static String schemaOf(String projection, int generation) {
-        return projection + "_g" + generation;
+    /**
+     * Announces, inside the transaction of {@code s}, that a projection moved on: readers waiting for a
+     * position look again once it commits.
+     */
+    static void announce(Statement s, String projection) throws SQLException {
+        s.execute("SELECT pg_notify('" + CHANNEL + "', '" + projection + "')");
     }
 
-    List<Generation> generations(String projection) {
+    List<Registered> generations(String projection) {
         String sql = "SELECT generation, state FROM " + registry + ".generations WHERE projection = ? ORDER BY generation";
         try (Connection c = pool.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setString(1, projection);
             try (ResultSet rs = ps.executeQuery()) {
-                List<Generation> generations = new ArrayList<>();
+                List<Registered> generations = new ArrayList<>();
                 while (rs.next()) {
-                    generations.add(new Generation(rs.getInt(1), GenerationState.valueOf(rs.getString(2))));
+                    generations.add(new Registered(rs.getInt(1), GenerationState.valueOf(rs.getString(2))));
                 }
                 return generations;
             }
@@ -131,7 +147,7 @@ final class ReadModelDatabase implements AutoCloseable {
 
     Optional<Integer> activeGeneration(String projection) {
         return generations(projection).stream().filter(g -> g.state() == GenerationState.ACTIVE)
-                .map(Generation::number).findFirst();
+                .map(Registered::number).findFirst();
     }
 
     /**
@@ -177,7 +193,7 @@ final class ReadModelDatabase implements AutoCloseable {
                     c.rollback();
                     return 0;
                 }
-                String schema = schemaOf(projection.name(), next);
+                String schema = new Generation(projection.name(), next).schema();
                 s.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
                 s.execute("CREATE SCHEMA " + schema);
                 s.execute("SET LOCAL search_path TO " + schema);
@@ -226,13 +242,13 @@ final class ReadModelDatabase implements AutoCloseable {
                 lockProjection(c, projection.name());
                 if (serving.isPresent()) {
                     s.execute("SET LOCAL lock_timeout = '" + patience.toMillis() + "ms'");
-                    s.execute("LOCK TABLE " + schemaOf(projection.name(), serving.get()) + ".cqrs_positions IN SHARE MODE");
+                    s.execute("LOCK TABLE " + new Generation(projection.name(), serving.get()).schema() + ".cqrs_positions IN SHARE MODE");
                     if (!caughtUp(c, projection.name(), generation, serving.get(), patience)) {
                         c.rollback();
                         return false;
                     }
                 }
-                pointViews(s, projection, schemaOf(projection.name(), generation));
+                pointViews(s, projection, new Generation(projection.name(), generation).schema());
                 try (PreparedStatement ps = c.prepareStatement("UPDATE " + registry + ".generations SET state = CASE"
                         + " WHEN generation = ? THEN 'ACTIVE' WHEN state = 'ACTIVE' THEN 'RETIRED' ELSE state END,"
                         + " activated_at = CASE WHEN generation = ? THEN now() ELSE activated_at END WHERE projection = ?")) {
@@ -242,7 +258,7 @@ final class ReadModelDatabase implements AutoCloseable {
                     ps.executeUpdate();
                 }
                 // Readers waiting for a position must look again: the positions that count are the new generation's.
-                s.execute("SELECT pg_notify('" + CHANNEL + "', '" + projection.name() + "')");
+                announce(s, projection.name());
                 c.commit();
                 log.info("Projection {}: generation {} is now active", projection.name(), generation);
                 return true;
@@ -265,8 +281,8 @@ final class ReadModelDatabase implements AutoCloseable {
      */
     private boolean caughtUp(Connection c, String projection, int generation, int serving, Duration patience)
             throws SQLException {
-        String sql = "SELECT count(*) FROM " + schemaOf(projection, serving) + ".cqrs_positions s LEFT JOIN "
-                + schemaOf(projection, generation) + ".cqrs_positions g USING (topic, partition)"
+        String sql = "SELECT count(*) FROM " + new Generation(projection, serving).schema() + ".cqrs_positions s LEFT JOIN "
+                + new Generation(projection, generation).schema() + ".cqrs_positions g USING (topic, partition)"
                 + " WHERE s.position > coalesce(g.position, 0)";
         long deadline = System.nanoTime() + patience.toNanos();
         try (PreparedStatement ps = c.prepareStatement(sql)) {
@@ -294,12 +310,11 @@ final class ReadModelDatabase implements AutoCloseable {
      * Creates the dead-letter table of a generation made before it existed (an upgrade); new generations get
      * it when they are created.
      */
-    void ensureDeadLetters(String projection, int generation) {
+    void ensureDeadLetters(Generation generation) {
         try (Connection c = pool.getConnection(); Statement s = c.createStatement()) {
-            createDeadLetters(s, schemaOf(projection, generation));
+            createDeadLetters(s, generation.schema());
         } catch (SQLException e) {
-            throw new IllegalStateException("cannot prepare the dead-letter table of projection " + projection
-                    + " generation " + generation + ": " + e.getMessage(), e);
+            throw new IllegalStateException("cannot prepare the dead-letter table of " + generation + ": " + e.getMessage(), e);
         }
     }
 
@@ -331,8 +346,8 @@ final class ReadModelDatabase implements AutoCloseable {
     }
 
     /** Every partition's last applied position and offset in a generation. */
-    Map<TopicPartition, Applied> applied(String projection, int generation) {
-        String sql = "SELECT topic, partition, position, \"offset\" FROM " + schemaOf(projection, generation) + ".cqrs_positions";
+    Map<TopicPartition, Applied> applied(Generation generation) {
+        String sql = "SELECT topic, partition, position, \"offset\" FROM " + generation.schema() + ".cqrs_positions";
         try (Connection c = pool.getConnection(); PreparedStatement ps = c.prepareStatement(sql); ResultSet rs = ps.executeQuery()) {
             Map<TopicPartition, Applied> applied = new HashMap<>();
             while (rs.next()) {
@@ -340,7 +355,7 @@ final class ReadModelDatabase implements AutoCloseable {
             }
             return applied;
         } catch (SQLException e) {
-            throw new IllegalStateException("cannot read the positions of projection " + projection + ": " + e.getMessage(), e);
+            throw new IllegalStateException("cannot read the positions of " + generation + ": " + e.getMessage(), e);
         }
     }
 
@@ -348,15 +363,15 @@ final class ReadModelDatabase implements AutoCloseable {
      * The dead letters of a generation not replayed yet, oldest first, as {@link DeadLetter}s whose
      * {@code offset} is the record's offset in its source partition.
      */
-    List<DeadLetter> deadLetters(String projection, int generation) {
+    List<DeadLetter> deadLetters(Generation generation) {
         String sql = "SELECT topic, partition, \"offset\", stage, error, failed_at, record_key, record_value, header_names,"
-                + " header_values FROM " + schemaOf(projection, generation) + "." + DEAD_LETTERS
+                + " header_values FROM " + generation.schema() + "." + DEAD_LETTERS
                 + " WHERE replayed_at IS NULL ORDER BY failed_at, topic, partition, \"offset\"";
         try (Connection c = pool.getConnection(); PreparedStatement ps = c.prepareStatement(sql); ResultSet rs = ps.executeQuery()) {
             List<DeadLetter> letters = new ArrayList<>();
             while (rs.next()) {
                 String source = rs.getString(1) + "-" + rs.getInt(2) + "@" + rs.getLong(3);
-                org.apache.kafka.common.header.internals.RecordHeaders headers = new org.apache.kafka.common.header.internals.RecordHeaders();
+                RecordHeaders headers = new RecordHeaders();
                 String[] names = (String[]) rs.getArray(9).getArray();
                 Object[] values = (Object[]) rs.getArray(10).getArray();
                 for (int i = 0; i < names.length; i++) {
@@ -364,9 +379,9 @@ final class ReadModelDatabase implements AutoCloseable {
                 }
                 String key = rs.getString(7);
                 byte[] value = rs.getBytes(8);
-                Optional<dev.cqrs.core.RawEvent> event;
+                Optional<RawEvent> event;
                 try {
-                    event = Optional.of(dev.cqrs.codec.kafka.EventRecords.fromParts(key, value, headers, source));
+                    event = Optional.of(EventRecords.fromParts(key, value, headers, source));
                 } catch (RuntimeException unreadable) {
                     event = Optional.empty();
                 }
@@ -375,7 +390,7 @@ final class ReadModelDatabase implements AutoCloseable {
             }
             return letters;
         } catch (SQLException e) {
-            throw new IllegalStateException("cannot read the dead letters of projection " + projection + ": " + e.getMessage(), e);
+            throw new IllegalStateException("cannot read the dead letters of " + generation + ": " + e.getMessage(), e);
         }
     }
 
@@ -383,8 +398,8 @@ final class ReadModelDatabase implements AutoCloseable {
      * Whether the append at {@code position} was set aside: a dead letter of the generation belongs to the
      * same transaction (one append's events share their position's upper 48 bits).
      */
-    boolean isDeadLettered(String projection, int generation, long position) {
-        String sql = "SELECT EXISTS (SELECT 1 FROM " + schemaOf(projection, generation) + "." + DEAD_LETTERS
+    boolean isDeadLettered(Generation generation, long position) {
+        String sql = "SELECT EXISTS (SELECT 1 FROM " + generation.schema() + "." + DEAD_LETTERS
                 + " WHERE position >= ? AND position < ?)";
         long transaction = position >>> 16;
         try (Connection c = pool.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
@@ -395,7 +410,7 @@ final class ReadModelDatabase implements AutoCloseable {
                 return rs.getBoolean(1);
             }
         } catch (SQLException e) {
-            throw new IllegalStateException("cannot read the dead letters of projection " + projection + ": " + e.getMessage(), e);
+            throw new IllegalStateException("cannot read the dead letters of " + generation + ": " + e.getMessage(), e);
         }
     }
 

@@ -47,8 +47,7 @@ final class ReadModelResume implements KafkaClientSupplier {
 
     private static final Logger log = LoggerFactory.getLogger(ReadModelResume.class);
 
-    private final String projection;
-    private final int generation;
+    private final Generation generation;
     private final Supplier<Map<TopicPartition, ReadModelDatabase.Applied>> applied;
     private final ReadModelWriter writer;
 
@@ -56,9 +55,7 @@ final class ReadModelResume implements KafkaClientSupplier {
      * @param applied reads every partition's applied offset from the generation's positions table
      * @param writer  the generation's writer, told where each partition resumes
      */
-    ReadModelResume(String projection, int generation, Supplier<Map<TopicPartition, ReadModelDatabase.Applied>> applied,
-                    ReadModelWriter writer) {
-        this.projection = projection;
+    ReadModelResume(Generation generation, Supplier<Map<TopicPartition, ReadModelDatabase.Applied>> applied, ReadModelWriter writer) {
         this.generation = generation;
         this.applied = applied;
         this.writer = writer;
@@ -98,7 +95,7 @@ final class ReadModelResume implements KafkaClientSupplier {
         try {
             stored = applied.get();
         } catch (RuntimeException e) {
-            throw new StreamsException("projection " + projection + " generation " + generation + ": cannot read the read"
+            throw new StreamsException("projection " + generation + ": cannot read the read"
                     + " model's positions to resume partitions " + partitions + " (" + e.getMessage() + "); the stream thread"
                     + " is replaced and tries again", e);
         }
@@ -117,8 +114,8 @@ final class ReadModelResume implements KafkaClientSupplier {
                 }
                 // Usually a commit marker or an aborted batch lies in between and nothing is applied again; when
                 // records are, the writer says so with a WARN.
-                log.info("Projection {} generation {}: {} resumes after the read model's offset {}, below the group's"
-                        + " committed offset {}", projection, generation, partition, appliedOffset, groupOffset);
+                log.info("Projection {}: {} resumes after the read model's offset {}, below the group's committed offset {}",
+                        generation, partition, appliedOffset, groupOffset);
             }
         }
     }

@@ -1,6 +1,8 @@
 package dev.cqrs.projector;
 
 import java.sql.SQLException;
+import java.sql.SQLNonTransientConnectionException;
+import java.sql.SQLTransientConnectionException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -49,7 +51,7 @@ import org.slf4j.LoggerFactory;
  * the processor then applies suspect records one at a time, sending any that still fail to the
  * dead letters (written with their position, in PostgreSQL, and copied to the dead-letter topic).
  *
- * <p>Flush groups and suspect offsets belong to one generation of one projector ({@link Generation}), never
+ * <p>Flush groups and suspect offsets belong to one generation of one projector ({@link Shared}), never
  * to the JVM: two projectors in one process keep theirs apart.
  */
 final class ReadModelStore implements StateStore, CachedStateStore<Object, Object> {
@@ -57,7 +59,7 @@ final class ReadModelStore implements StateStore, CachedStateStore<Object, Objec
     private static final Logger log = LoggerFactory.getLogger(ReadModelStore.class);
 
     /** What the stores of one generation in one projector share: the writer, the flush groups, the suspects. */
-    static final class Generation {
+    static final class Shared {
         private final ReadModelWriter writer;
         private final String projection;
         /** Records of failed batches, by partition: the highest offset that is suspect. */
@@ -67,9 +69,9 @@ final class ReadModelStore implements StateStore, CachedStateStore<Object, Objec
 
         private final ProjectionMetrics metrics;
 
-        Generation(ReadModelDatabase database, String projection, int generation, ProjectionMetrics metrics) {
-            this.writer = new ReadModelWriter(database, projection, generation);
-            this.projection = projection;
+        Shared(ReadModelDatabase database, Generation generation, ProjectionMetrics metrics) {
+            this.writer = new ReadModelWriter(database, generation);
+            this.projection = generation.projection();
             this.metrics = metrics;
         }
 
@@ -80,7 +82,7 @@ final class ReadModelStore implements StateStore, CachedStateStore<Object, Objec
     }
 
     private final String name;
-    private final Generation generation;
+    private final Shared shared;
     private final String projection;
     private final int maxBatch;
     private final List<ReadModelWriter.Pending> buffer = new ArrayList<>();
@@ -89,15 +91,11 @@ final class ReadModelStore implements StateStore, CachedStateStore<Object, Objec
     private long groupThread = -1;
     private Set<ReadModelStore> group = Set.of(this);
 
-    ReadModelStore(String name, Generation generation, int maxBatch) {
+    ReadModelStore(String name, Shared shared, int maxBatch) {
         this.name = name;
-        this.generation = generation;
-        this.projection = generation.projection;
+        this.shared = shared;
+        this.projection = shared.projection;
         this.maxBatch = maxBatch;
-    }
-
-    static String storeName(String projection, int generation) {
-        return projection + "-g" + generation + "-read-model";
     }
 
     @Override
@@ -139,14 +137,14 @@ final class ReadModelStore implements StateStore, CachedStateStore<Object, Objec
         }
         leaveGroup();
         groupThread = thread;
-        group = generation.flushGroups.computeIfAbsent(thread, k -> ConcurrentHashMap.newKeySet());
+        group = shared.flushGroups.computeIfAbsent(thread, k -> ConcurrentHashMap.newKeySet());
         group.add(this);
     }
 
     private void leaveGroup() {
         if (groupThread >= 0) {
             group.remove(this);
-            generation.flushGroups.computeIfPresent(groupThread, (k, stores) -> stores.isEmpty() ? null : stores);
+            shared.flushGroups.computeIfPresent(groupThread, (k, stores) -> stores.isEmpty() ? null : stores);
         }
         groupThread = -1;
         group = Set.of(this);
@@ -161,12 +159,12 @@ final class ReadModelStore implements StateStore, CachedStateStore<Object, Objec
     }
 
     boolean isSuspect(TopicPartition partition, long offset) {
-        Long upTo = generation.suspects.get(partition);
+        Long upTo = shared.suspects.get(partition);
         return upTo != null && offset <= upTo;
     }
 
     void clearSuspect(TopicPartition partition, long offset) {
-        generation.suspects.computeIfPresent(partition, (p, upTo) -> offset >= upTo ? null : upTo);
+        shared.suspects.computeIfPresent(partition, (p, upTo) -> offset >= upTo ? null : upTo);
     }
 
     /**
@@ -203,7 +201,7 @@ final class ReadModelStore implements StateStore, CachedStateStore<Object, Objec
      */
     static boolean isUnavailable(SQLException e) {
         String state = e.getSQLState();
-        return e instanceof java.sql.SQLTransientConnectionException || e instanceof java.sql.SQLNonTransientConnectionException
+        return e instanceof SQLTransientConnectionException || e instanceof SQLNonTransientConnectionException
                 || state == null || state.startsWith("08") || state.startsWith("57P") || state.equals("53300")
                 || state.equals("40001") || state.equals("40P01") || state.equals("55P03");
     }
@@ -259,7 +257,7 @@ final class ReadModelStore implements StateStore, CachedStateStore<Object, Objec
                 throw unavailable(e);
             }
             for (ReadModelWriter.Pending pending : buffer) {
-                generation.suspects.merge(pending.partition(), pending.offset(), Math::max);
+                shared.suspects.merge(pending.partition(), pending.offset(), Math::max);
             }
             int size = buffer.size();
             buffer.clear();
@@ -272,7 +270,7 @@ final class ReadModelStore implements StateStore, CachedStateStore<Object, Objec
     private void write(List<ReadModelWriter.Pending> records) throws SQLException {
         Map<TopicPartition, ReadModelWriter.Written> written;
         try {
-            written = generation.writer.write(records);
+            written = shared.writer.write(records);
         } catch (ReadModelWriter.WentBack e) {
             // Not this batch's fault, and no retry of it can help: the partitions must resume from the read model.
             log.warn("{}", e.getMessage());
@@ -284,7 +282,7 @@ final class ReadModelStore implements StateStore, CachedStateStore<Object, Objec
             skipped += w.skipped;
         }
         if (skipped > 0) {
-            generation.metrics.skipped(skipped);
+            shared.metrics.skipped(skipped);
         }
         if (log.isDebugEnabled()) {
             log.debug("Projection {}: wrote {} records from {}: {}", projection, records.size(), name, written);
@@ -333,12 +331,12 @@ final class ReadModelStore implements StateStore, CachedStateStore<Object, Objec
     /** Builds one store per task of a generation; the store keeps no changelog: PostgreSQL is its durable state. */
     static final class Builder implements StoreBuilder<ReadModelStore> {
         private final String name;
-        private final Generation generation;
+        private final Shared shared;
         private final int maxBatch;
 
-        Builder(String projection, int generation, ReadModelDatabase database, int maxBatch, ProjectionMetrics metrics) {
-            this.name = storeName(projection, generation);
-            this.generation = new Generation(database, projection, generation, metrics);
+        Builder(Generation generation, ReadModelDatabase database, int maxBatch, ProjectionMetrics metrics) {
+            this.name = generation.storeName();
+            this.shared = new Shared(database, generation, metrics);
             this.maxBatch = maxBatch;
         }
 
@@ -362,13 +360,14 @@ final class ReadModelStore implements StateStore, CachedStateStore<Object, Objec
             return this;
         }
 
-        Generation generation() {
-            return generation;
+        /** What this generation's stores share (its writer, which {@link ReadModelResume} tells where partitions resume). */
+        Shared shared() {
+            return shared;
         }
 
         @Override
         public ReadModelStore build() {
-            return new ReadModelStore(name, generation, maxBatch);
+            return new ReadModelStore(name, shared, maxBatch);
         }
 
         @Override

@@ -103,8 +103,8 @@ final class ReadModelWriter {
     }
 
     private final ReadModelDatabase database;
+    private final Generation generation;
     private final String projection;
-    private final int generation;
     private final String schema;
     /** Per partition, the highest offset seen stored or committed by this writer since its partition resumed. */
     private final Map<TopicPartition, Long> seen = new ConcurrentHashMap<>();
@@ -114,11 +114,11 @@ final class ReadModelWriter {
      */
     private final Map<TopicPartition, long[]> rewound = new ConcurrentHashMap<>();
 
-    ReadModelWriter(ReadModelDatabase database, String projection, int generation) {
+    ReadModelWriter(ReadModelDatabase database, Generation generation) {
         this.database = database;
-        this.projection = projection;
         this.generation = generation;
-        this.schema = ReadModelDatabase.schemaOf(projection, generation);
+        this.projection = generation.projection();
+        this.schema = generation.schema();
     }
 
     /**
@@ -187,7 +187,7 @@ final class ReadModelWriter {
                 if (!advanced.isEmpty()) {
                     updatePositions(c, advanced);
                     insertDeadLetters(c, deadLetters);
-                    s.execute("SELECT pg_notify('" + ReadModelDatabase.CHANNEL + "', '" + projection + "')");
+                    ReadModelDatabase.announce(s, projection);
                 }
                 c.commit();
                 positions.forEach((partition, applied) -> seen.merge(partition, applied.offset(), Math::max));
@@ -209,7 +209,7 @@ final class ReadModelWriter {
             }
         });
         if (!wentBack.isEmpty()) {
-            throw new WentBack("Projection " + projection + " generation " + generation + ": the read-model database went back"
+            throw new WentBack("Projection " + generation + ": the read-model database went back"
                     + " in time (restored, or failed over to a standby that lacked its last commits): " + String.join("; ", wentBack)
                     + ". Nothing was written; the partitions resume from what the read model holds and apply the rest again");
         }
@@ -226,9 +226,9 @@ final class ReadModelWriter {
             if (w.lastOffset + 1 >= rewind[0]) {
                 rewound.remove(partition);
                 if (rewind[1] > 0) {
-                    log.warn("Projection {} generation {}: applied {} records of {} again that its consumer group had consumed"
-                                    + " (below offset {}) but the read model lacked: the read-model database lost writes", projection,
-                            generation, rewind[1], partition, rewind[0]);
+                    log.warn("Projection {}: applied {} records of {} again that its consumer group had consumed"
+                                    + " (below offset {}) but the read model lacked: the read-model database lost writes", generation,
+                            rewind[1], partition, rewind[0]);
                 }
             }
         });
@@ -263,7 +263,7 @@ final class ReadModelWriter {
                     }
                     batches.finish();
                 }
-                s.execute("SELECT pg_notify('" + ReadModelDatabase.CHANNEL + "', '" + projection + "')");
+                ReadModelDatabase.announce(s, projection);
                 c.commit();
                 return true;
             } catch (SQLException | RuntimeException e) {

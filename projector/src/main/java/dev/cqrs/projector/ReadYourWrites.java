@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
@@ -63,10 +64,8 @@ public final class ReadYourWrites implements AutoCloseable {
      * the read-model database and Kafka named by {@code config}. Close it when done.
      */
     public static ReadYourWrites connect(ProjectorConfig config, List<PostgresProjection<?>> projections) {
-        ReadModelDatabase database = new ReadModelDatabase(config.getString(ProjectorConfig.READ_MODEL_URL),
-                config.getString(ProjectorConfig.READ_MODEL_USER), config.getPassword(ProjectorConfig.READ_MODEL_PASSWORD).value(),
-                config.getString(ProjectorConfig.READ_SCHEMA), config.getString(ProjectorConfig.REGISTRY_SCHEMA), 4);
-        Map<String, List<String>> topics = new java.util.LinkedHashMap<>();
+        ReadModelDatabase database = ReadModelDatabase.of(config, 4);
+        Map<String, List<String>> topics = new LinkedHashMap<>();
         projections.forEach(p -> topics.put(p.name(), p.topics()));
         return new ReadYourWrites(database, new KafkaOffsets(config.bootstrapServers()), config.prefix(), topics, true);
     }
@@ -107,7 +106,7 @@ public final class ReadYourWrites implements AutoCloseable {
             try {
                 OptionalInt generation = passedIn(projection, topics, position);
                 if (generation.isPresent()) {
-                    return database.isDeadLettered(projection, generation.getAsInt(), position) ? Outcome.DEAD_LETTERED
+                    return database.isDeadLettered(new Generation(projection, generation.getAsInt()), position) ? Outcome.DEAD_LETTERED
                             : Outcome.REACHED;
                 }
             } catch (RuntimeException e) {
@@ -155,7 +154,7 @@ public final class ReadYourWrites implements AutoCloseable {
             long notification = notifications.get();
             int generation = database.activeGeneration(projection).orElse(0);
             Map<TopicPartition, ReadModelDatabase.Applied> applied = generation == 0 ? Map.of()
-                    : database.applied(projection, generation);
+                    : database.applied(new Generation(projection, generation));
             Snapshot fresh = new Snapshot(generation, applied, notification, System.nanoTime());
             snapshots.put(projection, fresh);
             return fresh;
@@ -187,7 +186,7 @@ public final class ReadYourWrites implements AutoCloseable {
         if (highest < position) {
             return false;
         }
-        return kafka.allConsumed(Projector.applicationId(prefix, projection, generation), behind);
+        return kafka.allConsumed(new Generation(projection, generation).applicationId(prefix), behind);
     }
 
     private void listen() {

@@ -55,7 +55,7 @@ class GenerationRaceTest {
                 try (ReadModelDatabase database = new ReadModelDatabase(db.jdbcUrl(), db.user(), db.password(), "read",
                         "cqrs_projections", 1)) {
                     assertThat(database.generations("counters")).as("the generations after round " + round)
-                            .containsExactly(new ReadModelDatabase.Generation(1, ReadModelDatabase.GenerationState.ACTIVE));
+                            .containsExactly(new ReadModelDatabase.Registered(1, ReadModelDatabase.GenerationState.ACTIVE));
                 }
                 assertThat(failures).as("starts that failed in round " + round).isEmpty();
             }

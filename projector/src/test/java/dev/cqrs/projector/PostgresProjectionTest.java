@@ -53,7 +53,7 @@ class PostgresProjectionTest {
             ProjectorTestSupport.join(support.write(600, 2));
             support.awaitPublished(Duration.ofSeconds(60));
             List<org.apache.kafka.common.TopicPartition> partitions = kafka.partitionsOf(List.of(support.topic));
-            String group = Projector.applicationId(support.prefix, "counters", 1);
+            String group = new Generation("counters", 1).applicationId(support.prefix);
             assertThat(partitions).as("the topic's partitions").isNotEmpty();
             // Consumed means past the high watermark, once the commit markers are in too: the relay's commit
             // returns before its markers reach the partitions, and until then their read_committed end is behind.
@@ -120,7 +120,7 @@ class PostgresProjectionTest {
             });
             for (int generation = 2; generation <= 3; generation++) {
                 assertThat(projector.rebuild("counters").generation()).isEqualTo(generation);
-                applyThisClientsWritesSlowly(ReadModelDatabase.schemaOf("counters", generation) + ".counters", reached.size());
+                applyThisClientsWritesSlowly(new Generation("counters", generation).schema() + ".counters", reached.size());
                 int afterTheSwitch = 0;
                 long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
                 while (afterTheSwitch < 5) {

@@ -60,7 +60,7 @@ class ProjectorRedeliveryTest {
         Process a = ProjectorTestSupport.startProjectorProcess(support.topic, settings, logA);
         Process b = ProjectorTestSupport.startProjectorProcess(support.topic, settings, logB);
         List<String> pauses = new ArrayList<>();
-        String group = Projector.applicationId(support.prefix, "counters", 1);
+        String group = new Generation("counters", 1).applicationId(support.prefix);
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, ProjectorTestSupport.bootstrap()))) {
             awaitProcessing(logA, a);
             awaitProcessing(logB, b);

@@ -160,7 +160,7 @@ final class ProjectorTestSupport implements AutoCloseable {
     /** The positions of the increments the active generation applied (see {@link #counterProjection}). */
     java.util.Set<Long> appliedIncrements(int generation) throws Exception {
         try (Connection c = db.dataSource().getConnection(); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SELECT position FROM " + ReadModelDatabase.schemaOf("counters", generation) + ".applied_events")) {
+             ResultSet rs = s.executeQuery("SELECT position FROM " + new Generation("counters", generation).schema() + ".applied_events")) {
             java.util.Set<Long> positions = new java.util.HashSet<>();
             while (rs.next()) {
                 positions.add(rs.getLong(1));
@@ -332,7 +332,7 @@ final class ProjectorTestSupport implements AutoCloseable {
     /** The applied position of each partition of a generation (absent: nothing applied, or no such generation yet). */
     Map<Integer, Long> appliedPositions(int generation) throws Exception {
         try (Connection c = db.dataSource().getConnection(); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SELECT partition, position FROM " + ReadModelDatabase.schemaOf("counters", generation)
+             ResultSet rs = s.executeQuery("SELECT partition, position FROM " + new Generation("counters", generation).schema()
                      + ".cqrs_positions")) {
             Map<Integer, Long> positions = new HashMap<>();
             while (rs.next()) {

@@ -27,7 +27,7 @@ class ReadModelRestoreTest {
             ReadModelDatabase.DEAD_LETTERS);
 
     private final ProjectorTestSupport support = new ProjectorTestSupport("read_model_restore");
-    private final String generation = ReadModelDatabase.schemaOf("counters", 1);
+    private final String generation = new Generation("counters", 1).schema();
     private final String backup = "backup_" + UUID.randomUUID().toString().substring(0, 8);
 
     @AfterEach
@@ -77,7 +77,7 @@ class ReadModelRestoreTest {
     private void awaitOffsetsCommittedPastTheBackup() throws Exception {
         try (KafkaOffsets kafka = new KafkaOffsets(ProjectorTestSupport.bootstrap())) {
             List<org.apache.kafka.common.TopicPartition> partitions = kafka.partitionsOf(List.of(support.topic));
-            String group = Projector.applicationId(support.prefix, "counters", 1);
+            String group = new Generation("counters", 1).applicationId(support.prefix);
             long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
             while (!kafka.allConsumed(group, partitions)) {
                 assertThat(System.nanoTime()).as("the group committed every offset within 20 s").isLessThan(deadline);

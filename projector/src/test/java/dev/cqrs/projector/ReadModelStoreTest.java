@@ -133,7 +133,7 @@ class ReadModelStoreTest {
     }
 
     private ReadModelStore store(int generation) {
-        return new ReadModelStore.Builder(projection.name(), generation, database, 1_000, new ProjectionMetrics()).build();
+        return new ReadModelStore.Builder(new Generation(projection.name(), generation), database, 1_000, new ProjectionMetrics()).build();
     }
 
     /** An increment of counter c-{partition} by one, as the projection's handler writes it. */
