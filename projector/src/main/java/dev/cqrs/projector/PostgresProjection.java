@@ -1,14 +1,14 @@
 package dev.cqrs.projector;
 
-import dev.cqrs.core.codec.EventCodec;
+import dev.cqrs.core.EventHandlers;
 import dev.cqrs.core.StreamId;
+import dev.cqrs.core.codec.EventCodec;
 import dev.cqrs.core.Tag;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -55,7 +55,7 @@ public final class PostgresProjection<E> {
     private final EventCodec<E> codec;
     private final String schemaScript;
     private final List<String> views;
-    private final Map<Class<?>, Handler<?>> handlers;
+    private final EventHandlers<E, Handler<?>> handlers;
     private final Set<String> tagKeys;
 
     private PostgresProjection(Builder<E> b) {
@@ -64,7 +64,7 @@ public final class PostgresProjection<E> {
         this.codec = b.codec;
         this.schemaScript = Objects.requireNonNull(b.schemaScript, "the projection needs a schema script");
         this.views = List.copyOf(b.views);
-        this.handlers = Map.copyOf(b.handlers);
+        this.handlers = b.handlers.build();
         this.tagKeys = Set.copyOf(b.tagKeys);
     }
 
@@ -106,21 +106,12 @@ public final class PostgresProjection<E> {
         if (!selects(event)) {
             return false;
         }
-        for (Class<?> type = event.event().getClass(); type != null; type = type.getSuperclass()) {
-            Handler handler = handlers.get(type);
-            if (handler != null) {
-                handler.apply(event, sql);
-                return true;
-            }
+        Optional<Handler<?>> handler = handlers.find(event.event().getClass());
+        if (handler.isEmpty()) {
+            return false;
         }
-        for (Class<?> type : event.event().getClass().getInterfaces()) {
-            Handler handler = handlers.get(type);
-            if (handler != null) {
-                handler.apply(event, sql);
-                return true;
-            }
-        }
-        return false;
+        ((Handler) handler.get()).apply(event, sql);
+        return true;
     }
 
     /** Whether the event passes the projection's tag selection (every event does, without one). */
@@ -143,7 +134,7 @@ public final class PostgresProjection<E> {
         private final EventCodec<E> codec;
         private String schemaScript;
         private final List<String> views = new ArrayList<>();
-        private final Map<Class<?>, Handler<?>> handlers = new LinkedHashMap<>();
+        private final EventHandlers.Builder<E, Handler<?>> handlers;
         private final Set<String> tagKeys = new LinkedHashSet<>();
 
         private Builder(String name, String topic, EventCodec<E> codec) {
@@ -152,6 +143,7 @@ public final class PostgresProjection<E> {
                         + "' must be 1-41 lower-case letters, digits or _, starting with a letter");
             }
             this.name = name;
+            this.handlers = EventHandlers.builder("projection " + name);
             this.topics.add(StreamId.checkName("topic", topic, 249));
             this.codec = Objects.requireNonNull(codec, "codec");
         }
@@ -191,11 +183,12 @@ public final class PostgresProjection<E> {
             return this;
         }
 
-        /** The handler of events of {@code type}. */
+        /**
+         * The handler of events of {@code type}, and of its subtypes that have none of their own (see
+         * {@link EventHandlers}); a second handler for one type is refused.
+         */
         public <T extends E> Builder<E> on(Class<T> type, Handler<T> handler) {
-            if (handlers.putIfAbsent(type, Objects.requireNonNull(handler, "handler")) != null) {
-                throw new IllegalArgumentException(type.getSimpleName() + " has a handler already");
-            }
+            handlers.on(type, handler);
             return this;
         }
 

@@ -1,30 +1,45 @@
 package dev.cqrs.projector;
 
+import dev.cqrs.core.EventHandlers;
 import dev.cqrs.core.StreamId;
 import dev.cqrs.core.codec.EventCodec;
 import dev.cqrs.core.reaction.Reaction;
 import dev.cqrs.core.reaction.ReactionEvent;
+import dev.cqrs.core.reaction.ReactionPredicate;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
 /**
- * Runs a reaction on the events of a topic. Two kinds:
+ * Runs a reaction on the events of a topic. One of two kinds:
  * <ul>
- *   <li>{@link #commands}: the reaction issues commands (through an entity store, with
+ *   <li>{@link Commands}: the reaction issues commands (through an entity store, with
  *       {@link ReactionEvent#idempotencyKey} as their idempotency key, so that a redelivered event
- *       cannot repeat the effect);</li>
- *   <li>{@link #toTopic}: the reaction returns records that are produced in the same Kafka transaction
+ *       cannot repeat the effect). Made from a {@link Reaction} ({@link #commands}), or from typed handlers,
+ *       registered as a projection's are:
+ * <pre>{@code
+ * Reactor<TodoEvent> reminders = Reactor.reacting("reminders", "events.todo", codec)
+ *         .on(TodoEvent.ReminderSet.class, e -> scheduler.execute(e.aggregateId(), ...,
+ *                 CommandMetadata.create().withIdempotencyKey(e.idempotencyKey("reminders"))))
+ *         .build();
+ * }</pre></li>
+ *   <li>{@link ToTopic}: the reaction returns records that are produced in the same Kafka transaction
  *       as the input's offsets (exactly once, by exactly_once_v2).</li>
  * </ul>
  * A reaction that keeps failing sends the event to the reactor's dead-letter topic and goes on.
  */
-public final class Reactor<E> {
+public abstract sealed class Reactor<E> permits Reactor.Commands, Reactor.ToTopic {
 
     /** Records that a {@link #toTopic} reaction produces for one event. */
     @FunctionalInterface
     public interface Emitter<E> {
         List<Output> react(ReactionEvent<E> event) throws Exception;
+    }
+
+    /** Reacts to one event type. */
+    @FunctionalInterface
+    public interface Handler<T> {
+        void react(ReactionEvent<T> event) throws Exception;
     }
 
     /** One record to produce: key and value bytes. */
@@ -37,30 +52,30 @@ public final class Reactor<E> {
     private final String name;
     private final String topic;
     private final EventCodec<E> codec;
-    private final Optional<Reaction<E>> reaction;
-    private final Optional<Emitter<E>> emitter;
-    private final Optional<String> outputTopic;
 
-    private Reactor(String name, String topic, EventCodec<E> codec, Optional<Reaction<E>> reaction,
-                    Optional<Emitter<E>> emitter, Optional<String> outputTopic) {
+    private Reactor(String name, String topic, EventCodec<E> codec) {
         this.name = StreamId.checkName("reactor name", name, 100);
         this.topic = StreamId.checkName("topic", topic, 249);
         this.codec = Objects.requireNonNull(codec, "codec");
-        this.reaction = reaction;
-        this.emitter = emitter;
-        this.outputTopic = outputTopic;
     }
 
     /** A reactor that runs {@code reaction} (which issues commands) on the events of {@code topic}. */
     public static <E> Reactor<E> commands(String topic, EventCodec<E> codec, Reaction<E> reaction) {
-        return new Reactor<>(reaction.name(), topic, codec, Optional.of(reaction), Optional.empty(), Optional.empty());
+        return new Commands<>(reaction.name(), topic, codec, reaction);
+    }
+
+    /**
+     * A command reactor made of a handler per event type, matched as a projection's handlers are (a handler
+     * of a supertype serves its subtypes; a second handler for one type is refused); events of other types
+     * are passed by.
+     */
+    public static <E> Builder<E> reacting(String name, String topic, EventCodec<E> codec) {
+        return new Builder<>(name, topic, codec);
     }
 
     /** A reactor that produces what {@code emitter} returns to {@code outputTopic}. */
-    public static <E> Reactor<E> toTopic(String name, String topic, EventCodec<E> codec, String outputTopic,
-                                         Emitter<E> emitter) {
-        return new Reactor<>(name, topic, codec, Optional.empty(), Optional.of(emitter),
-                Optional.of(StreamId.checkName("output topic", outputTopic, 249)));
+    public static <E> Reactor<E> toTopic(String name, String topic, EventCodec<E> codec, String outputTopic, Emitter<E> emitter) {
+        return new ToTopic<>(name, topic, codec, StreamId.checkName("output topic", outputTopic, 249), emitter);
     }
 
     public String name() {
@@ -75,15 +90,86 @@ public final class Reactor<E> {
         return codec;
     }
 
+    /** The reaction of a command reactor; none for a reactor to a topic. */
     Optional<Reaction<E>> reaction() {
-        return reaction;
+        return this instanceof Commands<E> commands ? Optional.of(commands.reaction) : Optional.empty();
     }
 
-    Optional<Emitter<E>> emitter() {
-        return emitter;
+    /** A reactor whose reaction issues commands. */
+    public static final class Commands<E> extends Reactor<E> {
+        private final Reaction<E> reaction;
+
+        private Commands(String name, String topic, EventCodec<E> codec, Reaction<E> reaction) {
+            super(name, topic, codec);
+            this.reaction = Objects.requireNonNull(reaction, "reaction");
+        }
     }
 
-    Optional<String> outputTopic() {
-        return outputTopic;
+    /** A reactor whose reaction produces records to a topic, exactly once with its input's offsets. */
+    public static final class ToTopic<E> extends Reactor<E> {
+        private final String outputTopic;
+        private final Emitter<E> emitter;
+
+        private ToTopic(String name, String topic, EventCodec<E> codec, String outputTopic, Emitter<E> emitter) {
+            super(name, topic, codec);
+            this.outputTopic = outputTopic;
+            this.emitter = Objects.requireNonNull(emitter, "emitter");
+        }
+
+        String outputTopic() {
+            return outputTopic;
+        }
+
+        Emitter<E> emitter() {
+            return emitter;
+        }
+    }
+
+    /** Collects the handlers of a command reactor. */
+    public static final class Builder<E> {
+        private final String name;
+        private final String topic;
+        private final EventCodec<E> codec;
+        private final EventHandlers.Builder<E, Handler<?>> handlers;
+
+        private Builder(String name, String topic, EventCodec<E> codec) {
+            this.name = name;
+            this.topic = topic;
+            this.codec = codec;
+            this.handlers = EventHandlers.builder("reactor " + name);
+        }
+
+        /** The handler of events of {@code type}, and of its subtypes that have none of their own. */
+        public <T extends E> Builder<E> on(Class<T> type, Handler<T> handler) {
+            handlers.on(type, handler);
+            return this;
+        }
+
+        public Reactor<E> build() {
+            EventHandlers<E, Handler<?>> built = handlers.build();
+            if (built.isEmpty()) {
+                throw new IllegalArgumentException("reactor " + name + " has no handler");
+            }
+            return new Commands<>(name, topic, codec, new Reaction<>() {
+                @Override
+                public String name() {
+                    return name;
+                }
+
+                @Override
+                public ReactionPredicate predicate() {
+                    return ReactionPredicate.all();
+                }
+
+                @Override
+                @SuppressWarnings({"unchecked", "rawtypes"})
+                public void react(ReactionEvent<E> event) throws Exception {
+                    Optional<Handler<?>> handler = built.find(event.event().getClass());
+                    if (handler.isPresent()) {
+                        ((Handler) handler.get()).react(event);
+                    }
+                }
+            });
+        }
     }
 }

@@ -55,11 +55,12 @@ final class ReactorProcessor<E> implements Processor<String, byte[], String, byt
                 event.event(), event.metadata(), event.tags());
         for (int attempt = 1; attempt <= attempts; attempt++) {
             try {
-                if (reactor.reaction().isPresent()) {
-                    reactor.reaction().get().react(reactionEvent);
-                } else {
-                    for (Reactor.Output output : reactor.emitter().orElseThrow().react(reactionEvent)) {
-                        context.forward(new Record<>(output.key(), output.value(), record.timestamp()), OUTPUT_SINK);
+                switch (reactor) {
+                    case Reactor.Commands<E> commands -> commands.reaction().orElseThrow().react(reactionEvent);
+                    case Reactor.ToTopic<E> toTopic -> {
+                        for (Reactor.Output output : toTopic.emitter().react(reactionEvent)) {
+                            context.forward(new Record<>(output.key(), output.value(), record.timestamp()), OUTPUT_SINK);
+                        }
                     }
                 }
                 metrics.processed(event.globalPosition());

@@ -1,11 +1,11 @@
 package dev.cqrs.projector;
 
+import dev.cqrs.core.EventHandlers;
 import dev.cqrs.core.StreamId;
 import dev.cqrs.core.codec.EventCodec;
 import dev.cqrs.core.codec.StateCodec;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
@@ -28,7 +28,7 @@ public final class StateProjection<S, E> {
     private final EventCodec<E> codec;
     private final StateCodec<S> valueCodec;
     private final S initial;
-    private final Map<Class<?>, Fold<S, ?>> folds;
+    private final EventHandlers<E, Fold<S, ?>> folds;
 
     private StateProjection(Builder<S, E> b) {
         this.name = b.name;
@@ -36,7 +36,7 @@ public final class StateProjection<S, E> {
         this.codec = b.codec;
         this.valueCodec = b.valueCodec;
         this.initial = Objects.requireNonNull(b.initial, "the state projection needs an initial value");
-        this.folds = Map.copyOf(b.folds);
+        this.folds = b.folds.build();
     }
 
     public static <S, E> Builder<S, E> builder(String name, String topic, EventCodec<E> codec, StateCodec<S> valueCodec) {
@@ -63,10 +63,11 @@ public final class StateProjection<S, E> {
         return initial;
     }
 
+    /** Folds the event into the value with the fold of its type (or of a supertype); an event with none leaves it. */
     @SuppressWarnings({"unchecked", "rawtypes"})
     S apply(S value, ProjectionEvent<E> event) {
-        Fold fold = folds.get(event.event().getClass());
-        return fold == null ? value : (S) fold.apply(value, event);
+        Optional<Fold<S, ?>> fold = folds.find(event.event().getClass());
+        return fold.isEmpty() ? value : (S) ((Fold) fold.get()).apply(value, event);
     }
 
     /** Builds a {@link StateProjection}. */
@@ -76,13 +77,14 @@ public final class StateProjection<S, E> {
         private final EventCodec<E> codec;
         private final StateCodec<S> valueCodec;
         private S initial;
-        private final Map<Class<?>, Fold<S, ?>> folds = new LinkedHashMap<>();
+        private final EventHandlers.Builder<E, Fold<S, ?>> folds;
 
         private Builder(String name, String topic, EventCodec<E> codec, StateCodec<S> valueCodec) {
             if (!NAME.matcher(name).matches()) {
                 throw new IllegalArgumentException("projection name '" + name + "' must be a lower-case identifier");
             }
             this.name = name;
+            this.folds = EventHandlers.builder("state projection " + name);
             this.topic = StreamId.checkName("topic", topic, 249);
             this.codec = Objects.requireNonNull(codec, "codec");
             this.valueCodec = Objects.requireNonNull(valueCodec, "valueCodec");
@@ -94,8 +96,12 @@ public final class StateProjection<S, E> {
             return this;
         }
 
+        /**
+         * The fold of events of {@code type}, and of its subtypes that have none of their own (see
+         * {@link EventHandlers}); a second fold for one type is refused.
+         */
         public <T extends E> Builder<S, E> on(Class<T> type, Fold<S, T> fold) {
-            folds.put(type, Objects.requireNonNull(fold, "fold"));
+            folds.on(type, fold);
             return this;
         }
 

@@ -91,10 +91,11 @@ final class StreamApplications implements AutoCloseable {
         topology.addSource("events", new StringDeserializer(), new ByteArrayDeserializer(), reactor.topic());
         topology.addProcessor("react", () -> new ReactorProcessor<>(reactor, config.getInt(ProjectorConfig.HANDLER_ATTEMPTS), metrics),
                 "events");
-        reactor.outputTopic().ifPresent(output -> {
-            kafka.createTopic(output, 6);
-            topology.addSink(ReactorProcessor.OUTPUT_SINK, output, new StringSerializer(), new ByteArraySerializer(), "react");
-        });
+        if (reactor instanceof Reactor.ToTopic<E> toTopic) {
+            kafka.createTopic(toTopic.outputTopic(), 6);
+            topology.addSink(ReactorProcessor.OUTPUT_SINK, toTopic.outputTopic(), new StringSerializer(), new ByteArraySerializer(),
+                    "react");
+        }
         launch(reactor.name(), 0, config.prefix() + "-reactor-" + reactor.name().replaceAll("[^a-zA-Z0-9._-]", "_"),
                 List.of(reactor.topic()), topology, "react", metrics, Optional.empty());
     }
