@@ -10,15 +10,16 @@ import dev.cqrs.core.PreconditionFailedException;
 import dev.cqrs.core.StreamId;
 import dev.cqrs.core.Version;
 import dev.cqrs.core.codec.EncodedEvent;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,13 +29,11 @@ import org.slf4j.LoggerFactory;
  * commit: read the stream's version, check the precondition and the idempotency key, insert the
  * events and record the key, all atomically.
  *
- * <p>Listeners are notified after the commit, not inside the appending transaction: a NOTIFY
- * makes its transaction take a database-wide lock from before its commit record until the end,
- * WAL flush included, so appends that notify commit one at a time and lose group commit
- * ({@code ./cqrs bench}: one-event commands from 8 clients ran at well under half the rate).
- * The notification is a wake-up hint (see {@link AppendNotifications}): it is sent in a
- * transaction of its own with {@code synchronous_commit} off, and appends that finish while one
- * is being sent share the next one.
+ * <p>Listeners are notified after the commit, by the {@link AppendNotifier}, never inside the appending
+ * transaction (see there why).
+ *
+ * <p>The statements are built once, one per kind of precondition, with and without an idempotency key,
+ * and written with named parameters ({@link NamedSql}).
  *
  * <p>The events insert is the transaction's first write, so the transaction id (and with it the
  * global position) is taken after the statement's snapshot saw every earlier append of the stream.
@@ -46,24 +45,51 @@ final class Appender {
 
     /** The most events one append may hold; the global position keeps 16 bits for the index. */
     static final int MAX_EVENTS_PER_APPEND = 10_000;
-    /** The shortest time between two notifications: 1 ms. */
-    private static final long NOTIFY_INTERVAL_NANOS = 1_000_000;
     /** Appends without a precondition retry a lost race this often before giving up. */
     private static final int UNCONDITIONAL_ATTEMPTS = 20;
 
+    /** What a precondition asks of the stream's version as the statement reads it: one statement each. */
+    private enum Condition {
+        ANY("true"),
+        ABSENT("current.version IS NULL"),
+        PRESENT("current.version IS NOT NULL"),
+        AT("current.version = :expected_version::bigint");
+
+        final String sql;
+
+        Condition(String sql) {
+            this.sql = sql;
+        }
+
+        static Condition of(Optional<Precondition> precondition) {
+            return switch (precondition.orElse(null)) {
+                case null -> ANY;
+                case Precondition.New n -> ABSENT;
+                case Precondition.Exists e -> PRESENT;
+                case Precondition.ExpectedVersion(Version.Initial i) -> ABSENT;
+                case Precondition.ExpectedVersion(Version.Number v) -> AT;
+            };
+        }
+    }
+
     private final DataSource pool;
     private final String schema;
-    private final Optional<String> notifyChannel;
+    private final Optional<AppendNotifier> notifier;
     private final int maxPayloadBytes;
-    /** Appends committed since the last notification started; see {@link #notifyListeners()}. */
-    private final AtomicLong unnotified = new AtomicLong();
-    private final AtomicBoolean notifying = new AtomicBoolean();
+    private final Map<Condition, NamedSql> oneEvent = new EnumMap<>(Condition.class);
+    private final Map<Condition, NamedSql> withoutKey = new EnumMap<>(Condition.class);
+    private final Map<Condition, NamedSql> withKey = new EnumMap<>(Condition.class);
 
     Appender(DataSource pool, String schema, Optional<String> notifyChannel, int maxPayloadBytes) {
         this.pool = pool;
         this.schema = schema;
-        this.notifyChannel = notifyChannel;
+        this.notifier = notifyChannel.map(channel -> new AppendNotifier(pool, channel));
         this.maxPayloadBytes = maxPayloadBytes;
+        for (Condition condition : Condition.values()) {
+            oneEvent.put(condition, NamedSql.parse(oneEventSql(condition)));
+            withoutKey.put(condition, NamedSql.parse(sql(condition, false)));
+            withKey.put(condition, NamedSql.parse(sql(condition, true)));
+        }
     }
 
     /**
@@ -133,10 +159,10 @@ final class Appender {
     static final int MAX_METADATA_BYTES = 65_536;
 
     static void checkMetadata(StreamId stream, CommandMetadata metadata) {
-        long bytes = metadata.initiatedBy().map(who -> who.getBytes(java.nio.charset.StandardCharsets.UTF_8).length).orElse(0);
+        long bytes = metadata.initiatedBy().map(who -> who.getBytes(StandardCharsets.UTF_8).length).orElse(0);
         for (var header : metadata.headers().entrySet()) {
-            bytes += header.getKey().getBytes(java.nio.charset.StandardCharsets.UTF_8).length
-                    + header.getValue().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+            bytes += header.getKey().getBytes(StandardCharsets.UTF_8).length
+                    + header.getValue().getBytes(StandardCharsets.UTF_8).length;
         }
         if (bytes > MAX_METADATA_BYTES) {
             throw new IllegalArgumentException("the metadata of the append to " + stream + " (headers and initiatedBy) is "
@@ -163,58 +189,9 @@ final class Appender {
         }
     }
 
-    /**
-     * Asks the notifier to send one NOTIFY that starts after this append committed. The appending thread
-     * does not wait for it. The notifier sends at most one per {@link #NOTIFY_INTERVAL_NANOS}, covering
-     * every append that committed before it started, so busy writers cost the server a few hundred small
-     * transactions a second, not one per append, and a reader still wakes within about a millisecond.
-     */
+    /** Has listeners told that an append committed (soon, without waiting; see {@link AppendNotifier}). */
     void notifyListeners() {
-        if (notifyChannel.isEmpty()) {
-            return;
-        }
-        unnotified.incrementAndGet();
-        if (notifying.compareAndSet(false, true)) {
-            Thread.ofVirtual().name("cqrs-append-notifier").start(this::drainNotifications);
-        }
-    }
-
-    /** Sends notifications while appends keep committing, then ends; the next append starts another. */
-    private void drainNotifications() {
-        try {
-            while (true) {
-                unnotified.set(0); // every append counted so far has committed: the NOTIFY below covers them
-                long started = System.nanoTime();
-                sendNotification(notifyChannel.orElseThrow());
-                long rest = NOTIFY_INTERVAL_NANOS - (System.nanoTime() - started);
-                if (rest > 0) {
-                    java.util.concurrent.locks.LockSupport.parkNanos(rest);
-                }
-                if (unnotified.get() == 0) {
-                    notifying.set(false);
-                    // An append that counted itself after the check above and saw `notifying` still set
-                    // would go unannounced: take the job back if so.
-                    if (unnotified.get() == 0 || !notifying.compareAndSet(false, true)) {
-                        return;
-                    }
-                }
-            }
-        } catch (RuntimeException e) {
-            notifying.set(false);
-            throw e;
-        }
-    }
-
-    private void sendNotification(String channel) {
-        try (Connection connection = pool.getConnection();
-             PreparedStatement ps = connection.prepareStatement(
-                     "SELECT set_config('synchronous_commit', 'off', true), pg_notify(?, '')")) {
-            ps.setString(1, channel);
-            ps.execute();
-        } catch (SQLException e) {
-            // The events are committed; readers of the log poll now and then, so a lost hint only delays them.
-            log.warn("Could not notify listeners on channel {} of an append: {}", channel, SqlFailures.describe(e));
-        }
+        notifier.ifPresent(AppendNotifier::committed);
     }
 
     /**
@@ -262,7 +239,8 @@ final class Appender {
             return appendOne(connection, stream, events.getFirst(), precondition, metadata, prelude);
         }
         Optional<String> key = metadata.idempotencyKey();
-        String sql = sql(precondition, key.isPresent());
+        Condition condition = Condition.of(precondition);
+        NamedSql statement = (key.isPresent() ? withKey : withoutKey).get(condition);
         int n = events.size();
         String[] types = new String[n];
         String[] contentTypes = new String[n];
@@ -277,32 +255,22 @@ final class Appender {
             eventIds[i] = UUID.randomUUID();
             tags[i] = Rows.joinedTags(event.tags());
         }
-        try (PreparedStatement ps = connection.prepareStatement(prelude.sql() + sql)) {
-            int p = prelude.bind(ps);
-            ps.setString(p++, stream.aggregateType());
-            ps.setString(p++, stream.aggregateId());
-            if (key.isPresent()) {
-                ps.setString(p++, key.get());
-            }
-            ps.setString(p++, stream.aggregateType());
-            ps.setString(p++, stream.aggregateId());
-            ps.setObject(p++, metadata.correlationId());
-            ps.setObject(p++, metadata.causationId().orElse(null));
-            ps.setString(p++, metadata.initiatedBy().orElse(null));
-            ps.setArray(p++, Rows.headerArray(connection, metadata));
-            ps.setArray(p++, connection.createArrayOf("text", types));
-            ps.setArray(p++, connection.createArrayOf("text", contentTypes));
-            ps.setArray(p++, connection.createArrayOf("bytea", payloads));
-            ps.setArray(p++, connection.createArrayOf("uuid", eventIds));
-            ps.setArray(p++, connection.createArrayOf("text", tags));
-            if (precondition.orElse(null) instanceof Precondition.ExpectedVersion(Version.Number expected)) {
-                ps.setLong(p++, expected.asLong());
-            }
-            if (key.isPresent()) {
-                ps.setString(p++, key.get());
-                ps.setString(p++, stream.aggregateType());
-                ps.setString(p++, stream.aggregateId());
-            }
+        try (PreparedStatement ps = connection.prepareStatement(prelude.sql() + statement.sql())) {
+            NamedSql.Values values = statement.values()
+                    .set("aggregate_type", stream.aggregateType())
+                    .set("aggregate_id", stream.aggregateId())
+                    .set("correlation_id", metadata.correlationId())
+                    .set("causation_id", metadata.causationId().orElse(null))
+                    .set("initiated_by", metadata.initiatedBy().orElse(null))
+                    .set("headers", Rows.headerArray(connection, metadata))
+                    .set("event_types", connection.createArrayOf("text", types))
+                    .set("content_types", connection.createArrayOf("text", contentTypes))
+                    .set("payloads", connection.createArrayOf("bytea", payloads))
+                    .set("event_ids", connection.createArrayOf("uuid", eventIds))
+                    .set("tag_lists", connection.createArrayOf("text", tags));
+            key.ifPresent(k -> values.set("idempotency_key", k));
+            setExpectedVersion(values, precondition);
+            values.bind(ps, prelude.bind(ps));
             try (ResultSet rs = prelude.execute(ps)) {
                 rs.next();
                 long inserted = rs.getLong(1);
@@ -337,24 +305,22 @@ final class Appender {
     private AppendResult appendOne(Connection connection, StreamId stream, EncodedEvent event,
                                    Optional<Precondition> precondition, CommandMetadata metadata, Prelude prelude)
             throws SQLException, ConflictFound {
-        try (PreparedStatement ps = connection.prepareStatement(prelude.sql() + oneEventSql(precondition))) {
-            int p = prelude.bind(ps);
-            ps.setString(p++, stream.aggregateType());
-            ps.setString(p++, stream.aggregateId());
-            ps.setString(p++, event.eventType());
-            ps.setString(p++, event.contentType());
-            ps.setBytes(p++, event.payload());
-            ps.setObject(p++, UUID.randomUUID());
-            ps.setObject(p++, metadata.correlationId());
-            ps.setObject(p++, metadata.causationId().orElse(null));
-            ps.setString(p++, metadata.initiatedBy().orElse(null));
-            ps.setArray(p++, Rows.headerArray(connection, metadata));
-            ps.setArray(p++, Rows.tagArray(connection, event.tags()));
-            ps.setString(p++, stream.aggregateType());
-            ps.setString(p++, stream.aggregateId());
-            if (precondition.orElse(null) instanceof Precondition.ExpectedVersion(Version.Number expected)) {
-                ps.setLong(p++, expected.asLong());
-            }
+        NamedSql statement = oneEvent.get(Condition.of(precondition));
+        try (PreparedStatement ps = connection.prepareStatement(prelude.sql() + statement.sql())) {
+            NamedSql.Values values = statement.values()
+                    .set("aggregate_type", stream.aggregateType())
+                    .set("aggregate_id", stream.aggregateId())
+                    .set("event_type", event.eventType())
+                    .set("content_type", event.contentType())
+                    .set("payload", event.payload())
+                    .set("event_id", UUID.randomUUID())
+                    .set("correlation_id", metadata.correlationId())
+                    .set("causation_id", metadata.causationId().orElse(null))
+                    .set("initiated_by", metadata.initiatedBy().orElse(null))
+                    .set("headers", Rows.headerArray(connection, metadata))
+                    .set("tags", Rows.tagArray(connection, event.tags()));
+            setExpectedVersion(values, precondition);
+            values.bind(ps, prelude.bind(ps));
             try (ResultSet rs = prelude.execute(ps)) {
                 if (rs.next()) {
                     EventNumber sequence = EventNumber.of(rs.getLong(2));
@@ -370,55 +336,45 @@ final class Appender {
         throw new ConflictFound(stream);
     }
 
-    /**
-     * The one-event statement for one kind of precondition. Parameters, in order: type, id, event
-     * type, content type, payload, event id, correlation, causation, initiated by, headers, tags, type, id,
-     * [expected version].
-     */
-    private String oneEventSql(Optional<Precondition> precondition) {
+    private static void setExpectedVersion(NamedSql.Values values, Optional<Precondition> precondition) {
+        if (precondition.orElse(null) instanceof Precondition.ExpectedVersion(Version.Number expected)) {
+            values.set("expected_version", expected.asLong());
+        }
+    }
+
+    /** The one-event statement for one kind of precondition. */
+    private String oneEventSql(Condition condition) {
         return "INSERT INTO " + schema + ".events (global_position, aggregate_type, aggregate_id, sequence, event_type,"
                 + " content_type, payload, event_id, correlation_id, causation_id, initiated_by, headers, tags)"
-                + " SELECT pg_current_xact_id()::text::bigint << 16, ?::text, ?::text, coalesce(current.version, 0) + 1,"
-                + " ?::text, ?::text, ?::bytea, ?::uuid, ?::uuid, ?::uuid, ?::text, ?::text[], ?::text[]"
+                + " SELECT pg_current_xact_id()::text::bigint << 16, :aggregate_type::text, :aggregate_id::text,"
+                + " coalesce(current.version, 0) + 1, :event_type::text, :content_type::text, :payload::bytea, :event_id::uuid,"
+                + " :correlation_id::uuid, :causation_id::uuid, :initiated_by::text, :headers::text[], :tags::text[]"
                 + " FROM (SELECT max(sequence) AS version FROM " + schema + ".events"
-                + " WHERE aggregate_type = ? AND aggregate_id = ?) AS current"
-                + " WHERE " + condition(precondition) + " RETURNING global_position, sequence";
-    }
-
-    /** What a precondition asks of {@code current.version}, the stream's version as the statement reads it. */
-    private static String condition(Optional<Precondition> precondition) {
-        return switch (precondition.orElse(null)) {
-            case null -> "true";
-            case Precondition.New n -> "current.version IS NULL";
-            case Precondition.Exists e -> "current.version IS NOT NULL";
-            case Precondition.ExpectedVersion(Version.Initial i) -> "current.version IS NULL";
-            case Precondition.ExpectedVersion(Version.Number v) -> "current.version = ?::bigint";
-        };
+                + " WHERE aggregate_type = :aggregate_type AND aggregate_id = :aggregate_id) AS current"
+                + " WHERE " + condition.sql + " RETURNING global_position, sequence";
     }
 
     /**
-     * The statement for one kind of precondition, with or without an idempotency key. Parameters, in
-     * order: type, id, [key], type, id, correlation, causation, initiated by, headers, event types,
-     * content types, payloads, event ids, tags (comma-joined, NULL when none), [expected version], [key, type, id].
+     * The statement for one kind of precondition, with or without an idempotency key; the events come as
+     * arrays (tags comma-joined, NULL when none), unnested in order.
      */
-    private String sql(Optional<Precondition> precondition, boolean withKey) {
-        String condition = condition(precondition);
+    private String sql(Condition condition, boolean withKey) {
         StringBuilder sql = new StringBuilder(1_200)
                 .append("WITH current AS (SELECT max(sequence) AS version FROM ").append(schema)
-                .append(".events WHERE aggregate_type = ? AND aggregate_id = ?)");
+                .append(".events WHERE aggregate_type = :aggregate_type AND aggregate_id = :aggregate_id)");
         if (withKey) {
             sql.append(", earlier AS (SELECT 1 FROM ").append(schema)
-                    .append(".idempotency_keys WHERE idempotency_key = ?)");
+                    .append(".idempotency_keys WHERE idempotency_key = :idempotency_key)");
         }
         sql.append(", inserted AS (INSERT INTO ").append(schema).append(".events (global_position, aggregate_type,"
                         + " aggregate_id, sequence, event_type, content_type, payload, event_id, correlation_id,"
                         + " causation_id, initiated_by, headers, tags)"
-                        + " SELECT (pg_current_xact_id()::text::bigint << 16) + e.ord - 1, ?::text, ?::text,"
+                        + " SELECT (pg_current_xact_id()::text::bigint << 16) + e.ord - 1, :aggregate_type::text, :aggregate_id::text,"
                         + " coalesce(current.version, 0) + e.ord, e.event_type, e.content_type, e.payload, e.event_id,"
-                        + " ?::uuid, ?::uuid, ?::text, ?::text[], string_to_array(e.tags, ',')"
-                        + " FROM current, unnest(?::text[], ?::text[], ?::bytea[], ?::uuid[], ?::text[]) WITH ORDINALITY"
-                        + " AS e(event_type, content_type, payload, event_id, tags, ord)"
-                        + " WHERE ").append(condition);
+                        + " :correlation_id::uuid, :causation_id::uuid, :initiated_by::text, :headers::text[], string_to_array(e.tags, ',')"
+                        + " FROM current, unnest(:event_types::text[], :content_types::text[], :payloads::bytea[], :event_ids::uuid[],"
+                        + " :tag_lists::text[]) WITH ORDINALITY AS e(event_type, content_type, payload, event_id, tags, ord)"
+                        + " WHERE ").append(condition.sql);
         if (withKey) {
             sql.append(" AND NOT EXISTS (SELECT 1 FROM earlier)");
         }
@@ -426,8 +382,8 @@ final class Appender {
         if (withKey) {
             sql.append(", kept AS (INSERT INTO ").append(schema).append(".idempotency_keys (idempotency_key,"
                     + " aggregate_type, aggregate_id, first_sequence, last_sequence, first_position, last_position)"
-                    + " SELECT ?::text, ?::text, ?::text, min(sequence), max(sequence), min(global_position), max(global_position)"
-                    + " FROM inserted HAVING count(*) > 0)");
+                    + " SELECT :idempotency_key::text, :aggregate_type::text, :aggregate_id::text, min(sequence), max(sequence),"
+                    + " min(global_position), max(global_position) FROM inserted HAVING count(*) > 0)");
         }
         sql.append(" SELECT count(*), min(sequence), max(sequence), min(global_position), max(global_position),"
                 + " (SELECT version FROM current)");
