@@ -50,8 +50,9 @@ public final class ProjectorConfig extends AbstractConfig {
             .define(REGISTRY_SCHEMA, Type.STRING, "cqrs_projections", Importance.LOW,
                     "Schema of the table that records each projection's generations.")
             .define(FLUSH_INTERVAL_MS, Type.LONG, 5L, Range.between(1, 10_000), Importance.MEDIUM,
-                    "How often buffered read-model changes are written to PostgreSQL, at the latest. Lower: fresher "
-                            + "read models; higher: fewer transactions.")
+                    "How long a read-model change waits in the buffer, at the most, before it is written to PostgreSQL "
+                            + "(the timed flush, on a timer thread of its own). Lower: fresher read models; higher: fewer "
+                            + "transactions.")
             .define(COMMIT_INTERVAL_MS, Type.LONG, 100L, Range.between(10, 60_000), Importance.LOW,
                     "Kafka Streams commit interval (each commit is a Kafka transaction under exactly_once_v2).")
             .define(BATCH_MAX_EVENTS, Type.INT, 2_000, Range.between(1, 100_000), Importance.MEDIUM,

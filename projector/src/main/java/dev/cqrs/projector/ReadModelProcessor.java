@@ -1,8 +1,6 @@
 package dev.cqrs.projector;
 
-import java.time.Duration;
 import java.util.List;
-import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -23,17 +21,14 @@ final class ReadModelProcessor<E> implements Processor<String, byte[], String, b
     private final PostgresProjection<E> projection;
     private final String storeName;
     private final int attempts;
-    private final Duration flushInterval;
     private final ProjectionMetrics metrics;
     private ProcessorContext<String, byte[]> context;
     private ReadModelStore store;
 
-    ReadModelProcessor(PostgresProjection<E> projection, String storeName, int attempts, Duration flushInterval,
-                       ProjectionMetrics metrics) {
+    ReadModelProcessor(PostgresProjection<E> projection, String storeName, int attempts, ProjectionMetrics metrics) {
         this.projection = projection;
         this.storeName = storeName;
         this.attempts = attempts;
-        this.flushInterval = flushInterval;
         this.metrics = metrics;
     }
 
@@ -41,7 +36,6 @@ final class ReadModelProcessor<E> implements Processor<String, byte[], String, b
     public void init(ProcessorContext<String, byte[]> context) {
         this.context = context;
         this.store = context.getStateStore(storeName);
-        context.schedule(flushInterval, PunctuationType.WALL_CLOCK_TIME, now -> store.flush());
     }
 
     @Override

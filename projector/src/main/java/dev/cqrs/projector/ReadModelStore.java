@@ -3,13 +3,19 @@ package dev.cqrs.projector;
 import java.sql.SQLException;
 import java.sql.SQLNonTransientConnectionException;
 import java.sql.SQLTransientConnectionException;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.streams.errors.StreamsException;
@@ -23,9 +29,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Buffers a task's read-model changes and has the {@link ReadModelWriter} write them to PostgreSQL in one
- * transaction together with each partition's position: when the buffer is full, every few milliseconds,
- * and always before Kafka Streams commits the task's offsets, so offsets never get ahead of the read
- * model. The writer skips what its partition's stored position says was applied before (a redelivery
+ * transaction together with each partition's position: when the buffer is full, a few milliseconds after
+ * a record came into an empty buffer (the timed flush, below), and always before Kafka Streams commits the
+ * task's offsets, so offsets never get ahead of the read model. The writer skips what its partition's stored position says was applied before (a redelivery
  * after a crash, a paused projector's late flush, a write tried again whose first commit did happen).
  *
  * <p>"Before Kafka Streams commits" needs care: Kafka Streams (4.4) flushes and commits its state stores
@@ -51,6 +57,17 @@ import org.slf4j.LoggerFactory;
  * the processor then applies suspect records one at a time, sending any that still fail to the
  * dead letters (written with their position, in PostgreSQL, and copied to the dead-letter topic).
  *
+ * <p>The timed flush runs on a timer thread of the generation, not on the stream thread: the stream thread
+ * can then wait in poll as long as Kafka Streams likes (an idle projection does not wake 200 times a
+ * second), and a record still reaches PostgreSQL within the flush interval. A record that comes into an
+ * empty flush group schedules one timed flush of the group; it writes what is buffered then. Writing
+ * early is always safe (positions go in the same transaction, and the writer skips what is applied). A
+ * timed flush that fails leaves the buffers as they are and schedules nothing more: the stream thread's
+ * next flush (at the latest before the commit) writes them again, and it is the one that handles a
+ * failure (suspects, an unavailable database, a read model that went back in time), so a failure always
+ * fails the task it belongs to. Every buffer and flush group of a generation is guarded by one lock, which
+ * the stream threads and the timer take.
+ *
  * <p>Flush groups and suspect offsets belong to one generation of one projector ({@link Shared}), never
  * to the JVM: two projectors in one process keep theirs apart.
  */
@@ -58,21 +75,70 @@ final class ReadModelStore implements StateStore, CachedStateStore<Object, Objec
 
     private static final Logger log = LoggerFactory.getLogger(ReadModelStore.class);
 
-    /** What the stores of one generation in one projector share: the writer, the flush groups, the suspects. */
+    /**
+     * What the stores of one generation in one projector share: the writer, the flush groups, the suspects,
+     * the lock over all their buffers and the timer of their timed flushes.
+     */
     static final class Shared {
         private final ReadModelWriter writer;
         private final String projection;
         /** Records of failed batches, by partition: the highest offset that is suspect. */
         private final Map<TopicPartition, Long> suspects = new ConcurrentHashMap<>();
-        /** The stores that flush together, by the stream thread that feeds them. */
-        private final Map<Long, Set<ReadModelStore>> flushGroups = new ConcurrentHashMap<>();
-
+        /** The stores that flush together, by the stream thread that feeds them (guarded by {@link #lock}). */
+        private final Map<Long, FlushGroup> flushGroups = new HashMap<>();
         private final ProjectionMetrics metrics;
+        private final ReentrantLock lock = new ReentrantLock();
+        private final Duration flushInterval;
+        /** One thread, started when a flush is scheduled and ended after a second without one. */
+        private final ScheduledThreadPoolExecutor timer;
 
-        Shared(ReadModelDatabase database, Generation generation, ProjectionMetrics metrics) {
+        Shared(ReadModelDatabase database, Generation generation, ProjectionMetrics metrics, Duration flushInterval) {
             this.writer = new ReadModelWriter(database, generation);
             this.projection = generation.projection();
             this.metrics = metrics;
+            this.flushInterval = flushInterval;
+            this.timer = new ScheduledThreadPoolExecutor(1,
+                    r -> Thread.ofPlatform().daemon().name("cqrs-flush-" + generation.schema()).unstarted(r));
+            timer.setKeepAliveTime(1, TimeUnit.SECONDS);
+            timer.allowCoreThreadTimeOut(true);
+        }
+
+        /** Writes records (and counts those found applied already); failures are the caller's to handle. */
+        private Map<TopicPartition, ReadModelWriter.Written> write(List<ReadModelWriter.Pending> records) throws SQLException {
+            Map<TopicPartition, ReadModelWriter.Written> written = writer.write(records);
+            long skipped = 0;
+            for (ReadModelWriter.Written w : written.values()) {
+                skipped += w.skipped;
+            }
+            if (skipped > 0) {
+                metrics.skipped(skipped);
+            }
+            return written;
+        }
+
+        /** The timed flush of a group: what its stores buffer now, in one transaction; on failure, nothing changes. */
+        private void timedFlush(FlushGroup group) {
+            lock.lock();
+            try {
+                group.due = false;
+                List<ReadModelWriter.Pending> all = new ArrayList<>();
+                for (ReadModelStore store : group.stores) {
+                    all.addAll(store.buffer);
+                }
+                if (all.isEmpty()) {
+                    return;
+                }
+                try {
+                    write(all);
+                    group.stores.forEach(store -> store.buffer.clear());
+                } catch (SQLException | RuntimeException e) {
+                    group.failed = true;
+                    log.debug("Projection {}: a timed flush of {} records failed ({}); the stream thread writes them", projection,
+                            all.size(), e.toString());
+                }
+            } finally {
+                lock.unlock();
+            }
         }
 
         /** The writer of this generation's stores, which {@link ReadModelResume} tells where partitions resume. */
@@ -81,21 +147,33 @@ final class ReadModelStore implements StateStore, CachedStateStore<Object, Objec
         }
     }
 
+    /** Stores whose tasks run on one stream thread, which flush together (guarded by the generation's lock). */
+    private static final class FlushGroup {
+        final Set<ReadModelStore> stores = new LinkedHashSet<>();
+        /** A timed flush of the group is scheduled. */
+        boolean due;
+        /** The last timed flush failed: none is scheduled until the stream thread has flushed. */
+        boolean failed;
+    }
+
     private final String name;
     private final Shared shared;
     private final String projection;
     private final int maxBatch;
+    /** Guarded by the generation's lock, as is everything below. */
     private final List<ReadModelWriter.Pending> buffer = new ArrayList<>();
     private boolean open;
     /** The stream thread whose flush group this store is in, or -1. */
     private long groupThread = -1;
-    private Set<ReadModelStore> group = Set.of(this);
+    /** This store's flush group; alone until a stream thread adds to it. */
+    private FlushGroup group;
 
     ReadModelStore(String name, Shared shared, int maxBatch) {
         this.name = name;
         this.shared = shared;
         this.projection = shared.projection;
         this.maxBatch = maxBatch;
+        this.group = alone();
     }
 
     @Override
@@ -113,17 +191,38 @@ final class ReadModelStore implements StateStore, CachedStateStore<Object, Objec
 
     /** Makes the store ready for a task's records: what {@link #init} does once the store is registered. */
     void open() {
-        buffer.clear();
-        leaveGroup();
-        open = true;
+        shared.lock.lock();
+        try {
+            buffer.clear();
+            leaveGroup();
+            open = true;
+        } finally {
+            shared.lock.unlock();
+        }
     }
 
+    /** Buffers a record; a full buffer is written now, and a record in an empty group has a timed flush scheduled. */
     void add(ReadModelWriter.Pending pending) {
-        joinGroupOfThisThread();
-        buffer.add(pending);
-        if (buffer.size() >= maxBatch || groupBuffered() >= maxBatch) {
-            flush();
+        shared.lock.lock();
+        try {
+            joinGroupOfThisThread();
+            buffer.add(pending);
+            if (buffer.size() >= maxBatch || groupBuffered() >= maxBatch) {
+                flush();
+            } else if (!group.due && !group.failed) {
+                group.due = true;
+                FlushGroup due = group;
+                shared.timer.schedule(() -> shared.timedFlush(due), shared.flushInterval.toNanos(), TimeUnit.NANOSECONDS);
+            }
+        } finally {
+            shared.lock.unlock();
         }
+    }
+
+    private FlushGroup alone() {
+        FlushGroup alone = new FlushGroup();
+        alone.stores.add(this);
+        return alone;
     }
 
     /**
@@ -137,22 +236,22 @@ final class ReadModelStore implements StateStore, CachedStateStore<Object, Objec
         }
         leaveGroup();
         groupThread = thread;
-        group = shared.flushGroups.computeIfAbsent(thread, k -> ConcurrentHashMap.newKeySet());
-        group.add(this);
+        group = shared.flushGroups.computeIfAbsent(thread, k -> new FlushGroup());
+        group.stores.add(this);
     }
 
     private void leaveGroup() {
         if (groupThread >= 0) {
-            group.remove(this);
-            shared.flushGroups.computeIfPresent(groupThread, (k, stores) -> stores.isEmpty() ? null : stores);
+            group.stores.remove(this);
+            shared.flushGroups.computeIfPresent(groupThread, (k, g) -> g.stores.isEmpty() ? null : g);
         }
         groupThread = -1;
-        group = Set.of(this);
+        group = alone();
     }
 
     private int groupBuffered() {
         int buffered = 0;
-        for (ReadModelStore store : group) {
+        for (ReadModelStore store : group.stores) {
             buffered += store.buffer.size();
         }
         return buffered;
@@ -176,20 +275,25 @@ final class ReadModelStore implements StateStore, CachedStateStore<Object, Objec
      * @return the error of its statements, when it was dead-lettered
      */
     Optional<SQLException> applyAlone(ReadModelWriter.Pending pending, Function<SQLException, ReadModelWriter.Failure> failure) {
-        flush();
+        shared.lock.lock();
         try {
-            write(List.of(pending));
-            return Optional.empty();
-        } catch (SQLException e) {
-            if (isUnavailable(e)) {
-                throw unavailable(e);
-            }
+            flush();
             try {
-                write(List.of(pending.asDeadLetter(failure.apply(e))));
-            } catch (SQLException deadLetterFailed) {
-                throw unavailable(deadLetterFailed);
+                write(List.of(pending));
+                return Optional.empty();
+            } catch (SQLException e) {
+                if (isUnavailable(e)) {
+                    throw unavailable(e);
+                }
+                try {
+                    write(List.of(pending.asDeadLetter(failure.apply(e))));
+                } catch (SQLException deadLetterFailed) {
+                    throw unavailable(deadLetterFailed);
+                }
+                return Optional.of(e);
             }
-            return Optional.of(e);
+        } finally {
+            shared.lock.unlock();
         }
     }
 
@@ -217,12 +321,23 @@ final class ReadModelStore implements StateStore, CachedStateStore<Object, Objec
      * fails, this store's buffer is written alone, and only this store's failure is reported (it fails
      * this task): the others keep their buffers, so whether Kafka Streams then redelivers their records
      * or not, none is lost; their own flushes write them, or fail their own tasks. Writing a buffer again
-     * is safe whatever happened to the first attempt: the writer skips what is applied.
+     * is safe whatever happened to the first attempt: the writer skips what is applied. A timed flush of
+     * the group that failed is handled here: its records are among those written now.
      */
     @Override
     public void flush() {
+        shared.lock.lock();
+        try {
+            group.failed = false;
+            flushGroup();
+        } finally {
+            shared.lock.unlock();
+        }
+    }
+
+    private void flushGroup() {
         Map<ReadModelStore, List<ReadModelWriter.Pending>> batch = new LinkedHashMap<>();
-        for (ReadModelStore store : group) { // this store is always in its group
+        for (ReadModelStore store : group.stores) { // this store is always in its group
             if (!store.buffer.isEmpty()) {
                 batch.put(store, store.buffer);
             }
@@ -270,19 +385,12 @@ final class ReadModelStore implements StateStore, CachedStateStore<Object, Objec
     private void write(List<ReadModelWriter.Pending> records) throws SQLException {
         Map<TopicPartition, ReadModelWriter.Written> written;
         try {
-            written = shared.writer.write(records);
+            written = shared.write(records);
         } catch (ReadModelWriter.WentBack e) {
             // Not this batch's fault, and no retry of it can help: the partitions must resume from the read model.
             log.warn("{}", e.getMessage());
             buffer.clear();
             throw new StreamsException(e.getMessage(), e);
-        }
-        long skipped = 0;
-        for (ReadModelWriter.Written w : written.values()) {
-            skipped += w.skipped;
-        }
-        if (skipped > 0) {
-            shared.metrics.skipped(skipped);
         }
         if (log.isDebugEnabled()) {
             log.debug("Projection {}: wrote {} records from {}: {}", projection, records.size(), name, written);
@@ -303,7 +411,12 @@ final class ReadModelStore implements StateStore, CachedStateStore<Object, Objec
     /** Called when the task is closed without a commit: the buffered events will be delivered again. */
     @Override
     public void clearCache() {
-        buffer.clear();
+        shared.lock.lock();
+        try {
+            buffer.clear();
+        } finally {
+            shared.lock.unlock();
+        }
     }
 
     @Override
@@ -313,9 +426,14 @@ final class ReadModelStore implements StateStore, CachedStateStore<Object, Objec
 
     @Override
     public void close() {
-        buffer.clear();
-        leaveGroup();
-        open = false;
+        shared.lock.lock();
+        try {
+            buffer.clear();
+            leaveGroup();
+            open = false;
+        } finally {
+            shared.lock.unlock();
+        }
     }
 
     @Override
@@ -334,9 +452,9 @@ final class ReadModelStore implements StateStore, CachedStateStore<Object, Objec
         private final Shared shared;
         private final int maxBatch;
 
-        Builder(Generation generation, ReadModelDatabase database, int maxBatch, ProjectionMetrics metrics) {
+        Builder(Generation generation, ReadModelDatabase database, int maxBatch, Duration flushInterval, ProjectionMetrics metrics) {
             this.name = generation.storeName();
-            this.shared = new Shared(database, generation, metrics);
+            this.shared = new Shared(database, generation, metrics, flushInterval);
             this.maxBatch = maxBatch;
         }
 

@@ -63,13 +63,13 @@ final class StreamApplications implements AutoCloseable {
         Topology topology = new Topology();
         topology.addSource("events", new StringDeserializer(), new ByteArrayDeserializer(), projection.topics().toArray(String[]::new));
         topology.addProcessor("project", () -> new ReadModelProcessor<>(projection, generation.storeName(),
-                config.getInt(ProjectorConfig.HANDLER_ATTEMPTS), config.flushInterval(), metrics), "events");
+                config.getInt(ProjectorConfig.HANDLER_ATTEMPTS), metrics), "events");
         ReadModelStore.Builder store = new ReadModelStore.Builder(generation, database, config.getInt(ProjectorConfig.BATCH_MAX_EVENTS),
-                metrics);
+                config.flushInterval(), metrics);
         topology.addStateStore(store, "project");
         ReadModelResume resume = new ReadModelResume(generation, () -> database.applied(generation), store.shared().writer());
         launch(projection.name(), generation.number(), generation.applicationId(config.prefix()), projection.topics(), topology,
-                "project", metrics, Optional.of(resume), Optional.of(config.flushInterval()));
+                "project", metrics, Optional.of(resume));
     }
 
     /** Starts a state projection: a fold per aggregate, kept in a state store Kafka Streams restores from its changelog. */
@@ -81,7 +81,7 @@ final class StreamApplications implements AutoCloseable {
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(projection.name()),
                 Serdes.String(), Serdes.ByteArray()), "fold");
         launch(projection.name(), 0, config.prefix() + "-state-" + projection.name(), List.of(projection.topic()), topology, "fold",
-                metrics, Optional.empty(), Optional.empty());
+                metrics, Optional.empty());
     }
 
     /** Starts a reactor: its reaction runs on every event; a reactor that writes to a topic gets a sink to it. */
@@ -97,12 +97,11 @@ final class StreamApplications implements AutoCloseable {
                     "react");
         }
         launch(reactor.name(), 0, config.prefix() + "-reactor-" + reactor.name().replaceAll("[^a-zA-Z0-9._-]", "_"),
-                List.of(reactor.topic()), topology, "react", metrics, Optional.empty(), Optional.empty());
+                List.of(reactor.topic()), topology, "react", metrics, Optional.empty());
     }
 
     private void launch(String name, int generation, String applicationId, List<String> topics, Topology topology,
-                        String processor, ProjectionMetrics metrics, Optional<KafkaClientSupplier> clients,
-                        Optional<Duration> timedFlush) {
+                        String processor, ProjectionMetrics metrics, Optional<KafkaClientSupplier> clients) {
         String deadLetterTopic = deadLetterTopic(applicationId);
         kafka.createTopic(deadLetterTopic, 1);
         for (String topic : topics) {
@@ -110,8 +109,8 @@ final class StreamApplications implements AutoCloseable {
         }
         topology.addSink(Delivery.DEAD_LETTER_SINK, deadLetterTopic, new StringSerializer(), new ByteArraySerializer(), processor);
         KafkaStreams streams = clients.isPresent()
-                ? new KafkaStreams(topology, streamsProperties(applicationId, timedFlush), clients.get())
-                : new KafkaStreams(topology, streamsProperties(applicationId, timedFlush));
+                ? new KafkaStreams(topology, streamsProperties(applicationId), clients.get())
+                : new KafkaStreams(topology, streamsProperties(applicationId));
         streams.setUncaughtExceptionHandler(e -> {
             log.warn("{} (generation {}): a stream thread failed and is replaced: {}", name, generation, e.toString());
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
@@ -122,15 +121,13 @@ final class StreamApplications implements AutoCloseable {
     }
 
     /**
-     * @param timedFlush the interval of a PostgreSQL projection's timed flush: its stream thread must come
-     *                   out of poll that often to run it. Without one (a state projection, a reactor) the
-     *                   thread waits in poll as Kafka Streams' default says: records end a poll at once, so
-     *                   that costs no latency, and an idle thread does not wake 200 times a second.
+     * Stream threads wait in poll as Kafka Streams' default says (100 ms): records end a poll at once, so
+     * that costs no latency, and an idle thread does not wake up hundreds of times a second. A PostgreSQL
+     * projection's timed flush runs on a timer of its own ({@link ReadModelStore}), not in this loop.
      */
-    private Properties streamsProperties(String applicationId, Optional<Duration> timedFlush) {
+    private Properties streamsProperties(String applicationId) {
         Properties props = new Properties();
         props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, config.getInt(ProjectorConfig.STREAM_THREADS));
-        timedFlush.ifPresent(interval -> props.put(StreamsConfig.POLL_MS_CONFIG, interval.toMillis()));
         props.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_RECORDS_CONFIG), 2_000);
         props.put(StreamsConfig.consumerPrefix(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG), 100);
         // A projector that died is noticed in 10 s rather than Kafka's default 45 s, so its partitions move on.

@@ -102,6 +102,54 @@ class ReadModelStoreTest {
                 .as("the sum of the counters: each of the %d increments applied once", events).isEqualTo(events);
     }
 
+    /** The timed flush writes a buffered record within the flush interval, off the stream thread: nobody calls flush. */
+    @Test
+    void aBufferedRecordReachesPostgresWithoutAFlushCall() throws Exception {
+        database = database(UnaryOperator.identity());
+        ReadModelStore store = store(database.createGeneration(projection));
+        store.open();
+        store.add(increment(0, 0, 1));
+        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(10).toNanos();
+        while (totals().isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        assertThat(totals()).as("the record, written by the timed flush alone").containsExactly(Map.entry("c-0", 1L));
+    }
+
+    /**
+     * A timed flush that fails leaves its records where they are and schedules no other: the stream thread's
+     * next flush (before the commit, at the latest) writes them, and would be the one to fail the task.
+     */
+    @Test
+    void aTimedFlushThatFailsLeavesItsRecordsToTheStreamThreadsFlush() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger refusals = new java.util.concurrent.atomic.AtomicInteger(1);
+        database = database(pool -> refuseConnections(pool, refusals));
+        ReadModelStore store = store(database.createGeneration(projection));
+        store.open();
+        store.add(increment(0, 0, 1));
+        store.add(increment(0, 1, 1));
+        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(10).toNanos();
+        while (refusals.get() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        assertThat(refusals).as("the timed flush asked for a connection and was refused").hasValue(0);
+        Thread.sleep(200); // forty flush intervals: a timer that tried again would have written by now
+        assertThat(totals()).as("nothing written after the failed timed flush").isEmpty();
+        store.flush();
+        assertThat(totals()).as("both records, once, by the stream thread's flush").containsExactly(Map.entry("c-0", 2L));
+    }
+
+    /** A data source whose first {@code refusals} requests for a connection fail as if the server refused them. */
+    private static DataSource refuseConnections(DataSource pool, java.util.concurrent.atomic.AtomicInteger refusals) {
+        InvocationHandler connections = (proxy, method, args) -> {
+            if (method.getName().equals("getConnection") && refusals.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                throw new SQLException("connection refused (injected)", "08001");
+            }
+            return invoke(pool, method, args);
+        };
+        return (DataSource) Proxy.newProxyInstance(DataSource.class.getClassLoader(), new Class<?>[] {DataSource.class}, connections);
+    }
+
     /** Runs {@code work} on a new thread (as another stream thread or process would) and waits for it. */
     private static void onItsOwnThread(ThrowingRunnable work) throws Exception {
         java.util.concurrent.CompletableFuture<Void> done = new java.util.concurrent.CompletableFuture<>();
@@ -133,7 +181,7 @@ class ReadModelStoreTest {
     }
 
     private ReadModelStore store(int generation) {
-        return new ReadModelStore.Builder(new Generation(projection.name(), generation), database, 1_000, new ProjectionMetrics()).build();
+        return new ReadModelStore.Builder(new Generation(projection.name(), generation), database, 1_000, java.time.Duration.ofMillis(5), new ProjectionMetrics()).build();
     }
 
     /** An increment of counter c-{partition} by one, as the projection's handler writes it. */
