@@ -5,17 +5,9 @@ import java.sql.SQLNonTransientConnectionException;
 import java.sql.SQLTransientConnectionException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.streams.errors.StreamsException;
@@ -68,112 +60,29 @@ import org.slf4j.LoggerFactory;
  * fails the task it belongs to. Every buffer and flush group of a generation is guarded by one lock, which
  * the stream threads and the timer take.
  *
- * <p>Flush groups and suspect offsets belong to one generation of one projector ({@link Shared}), never
- * to the JVM: two projectors in one process keep theirs apart.
+ * <p>Flush groups and suspect offsets belong to one generation of one projector ({@link GenerationStores}),
+ * never to the JVM: two projectors in one process keep theirs apart.
  */
 final class ReadModelStore implements StateStore, CachedStateStore<Object, Object> {
 
     private static final Logger log = LoggerFactory.getLogger(ReadModelStore.class);
 
-    /**
-     * What the stores of one generation in one projector share: the writer, the flush groups, the suspects,
-     * the lock over all their buffers and the timer of their timed flushes.
-     */
-    static final class Shared {
-        private final ReadModelWriter writer;
-        private final String projection;
-        /** Records of failed batches, by partition: the highest offset that is suspect. */
-        private final Map<TopicPartition, Long> suspects = new ConcurrentHashMap<>();
-        /** The stores that flush together, by the stream thread that feeds them (guarded by {@link #lock}). */
-        private final Map<Long, FlushGroup> flushGroups = new HashMap<>();
-        private final ProjectionMetrics metrics;
-        private final ReentrantLock lock = new ReentrantLock();
-        private final Duration flushInterval;
-        /** One thread, started when a flush is scheduled and ended after a second without one. */
-        private final ScheduledThreadPoolExecutor timer;
-
-        Shared(ReadModelDatabase database, Generation generation, ProjectionMetrics metrics, Duration flushInterval) {
-            this.writer = new ReadModelWriter(database, generation);
-            this.projection = generation.projection();
-            this.metrics = metrics;
-            this.flushInterval = flushInterval;
-            this.timer = new ScheduledThreadPoolExecutor(1,
-                    r -> Thread.ofPlatform().daemon().name("cqrs-flush-" + generation.schema()).unstarted(r));
-            timer.setKeepAliveTime(1, TimeUnit.SECONDS);
-            timer.allowCoreThreadTimeOut(true);
-        }
-
-        /** Writes records (and counts those found applied already); failures are the caller's to handle. */
-        private Map<TopicPartition, ReadModelWriter.Written> write(List<ReadModelWriter.Pending> records) throws SQLException {
-            Map<TopicPartition, ReadModelWriter.Written> written = writer.write(records);
-            long skipped = 0;
-            for (ReadModelWriter.Written w : written.values()) {
-                skipped += w.skipped;
-            }
-            if (skipped > 0) {
-                metrics.skipped(skipped);
-            }
-            return written;
-        }
-
-        /** The timed flush of a group: what its stores buffer now, in one transaction; on failure, nothing changes. */
-        private void timedFlush(FlushGroup group) {
-            lock.lock();
-            try {
-                group.due = false;
-                List<ReadModelWriter.Pending> all = new ArrayList<>();
-                for (ReadModelStore store : group.stores) {
-                    all.addAll(store.buffer);
-                }
-                if (all.isEmpty()) {
-                    return;
-                }
-                try {
-                    write(all);
-                    group.stores.forEach(store -> store.buffer.clear());
-                } catch (SQLException | RuntimeException e) {
-                    group.failed = true;
-                    log.debug("Projection {}: a timed flush of {} records failed ({}); the stream thread writes them", projection,
-                            all.size(), e.toString());
-                }
-            } finally {
-                lock.unlock();
-            }
-        }
-
-        /** The writer of this generation's stores, which {@link ReadModelResume} tells where partitions resume. */
-        ReadModelWriter writer() {
-            return writer;
-        }
-    }
-
-    /** Stores whose tasks run on one stream thread, which flush together (guarded by the generation's lock). */
-    private static final class FlushGroup {
-        final Set<ReadModelStore> stores = new LinkedHashSet<>();
-        /** A timed flush of the group is scheduled. */
-        boolean due;
-        /** The last timed flush failed: none is scheduled until the stream thread has flushed. */
-        boolean failed;
-    }
-
     private final String name;
-    private final Shared shared;
+    private final GenerationStores shared;
     private final String projection;
     private final int maxBatch;
     /** Guarded by the generation's lock, as is everything below. */
     private final List<ReadModelWriter.Pending> buffer = new ArrayList<>();
     private boolean open;
-    /** The stream thread whose flush group this store is in, or -1. */
-    private long groupThread = -1;
     /** This store's flush group; alone until a stream thread adds to it. */
-    private FlushGroup group;
+    private GenerationStores.FlushGroup group;
 
-    ReadModelStore(String name, Shared shared, int maxBatch) {
+    ReadModelStore(String name, GenerationStores shared, int maxBatch) {
         this.name = name;
         this.shared = shared;
         this.projection = shared.projection;
         this.maxBatch = maxBatch;
-        this.group = alone();
+        this.group = GenerationStores.FlushGroup.alone(buffer);
     }
 
     @Override
@@ -194,7 +103,7 @@ final class ReadModelStore implements StateStore, CachedStateStore<Object, Objec
         shared.lock.lock();
         try {
             buffer.clear();
-            leaveGroup();
+            group = shared.leave(buffer, group);
             open = true;
         } finally {
             shared.lock.unlock();
@@ -205,65 +114,24 @@ final class ReadModelStore implements StateStore, CachedStateStore<Object, Objec
     void add(ReadModelWriter.Pending pending) {
         shared.lock.lock();
         try {
-            joinGroupOfThisThread();
+            group = shared.join(buffer, group);
             buffer.add(pending);
-            if (buffer.size() >= maxBatch || groupBuffered() >= maxBatch) {
+            if (buffer.size() >= maxBatch || group.buffered() >= maxBatch) {
                 flush();
-            } else if (!group.due && !group.failed) {
-                group.due = true;
-                FlushGroup due = group;
-                shared.timer.schedule(() -> shared.timedFlush(due), shared.flushInterval.toNanos(), TimeUnit.NANOSECONDS);
+            } else {
+                shared.scheduleTimedFlush(group);
             }
         } finally {
             shared.lock.unlock();
         }
     }
 
-    private FlushGroup alone() {
-        FlushGroup alone = new FlushGroup();
-        alone.stores.add(this);
-        return alone;
-    }
-
-    /**
-     * Puts this store in the flush group of the stream thread that processes its task (the one calling
-     * now: a task may be initialised on another thread than the one that runs it).
-     */
-    private void joinGroupOfThisThread() {
-        long thread = Thread.currentThread().threadId();
-        if (thread == groupThread) {
-            return;
-        }
-        leaveGroup();
-        groupThread = thread;
-        group = shared.flushGroups.computeIfAbsent(thread, k -> new FlushGroup());
-        group.stores.add(this);
-    }
-
-    private void leaveGroup() {
-        if (groupThread >= 0) {
-            group.stores.remove(this);
-            shared.flushGroups.computeIfPresent(groupThread, (k, g) -> g.stores.isEmpty() ? null : g);
-        }
-        groupThread = -1;
-        group = alone();
-    }
-
-    private int groupBuffered() {
-        int buffered = 0;
-        for (ReadModelStore store : group.stores) {
-            buffered += store.buffer.size();
-        }
-        return buffered;
-    }
-
     boolean isSuspect(TopicPartition partition, long offset) {
-        Long upTo = shared.suspects.get(partition);
-        return upTo != null && offset <= upTo;
+        return shared.isSuspect(partition, offset);
     }
 
     void clearSuspect(TopicPartition partition, long offset) {
-        shared.suspects.computeIfPresent(partition, (p, upTo) -> offset >= upTo ? null : upTo);
+        shared.clearSuspect(partition, offset);
     }
 
     /**
@@ -336,18 +204,18 @@ final class ReadModelStore implements StateStore, CachedStateStore<Object, Objec
     }
 
     private void flushGroup() {
-        Map<ReadModelStore, List<ReadModelWriter.Pending>> batch = new LinkedHashMap<>();
-        for (ReadModelStore store : group.stores) { // this store is always in its group
-            if (!store.buffer.isEmpty()) {
-                batch.put(store, store.buffer);
+        List<List<ReadModelWriter.Pending>> batch = new ArrayList<>();
+        for (List<ReadModelWriter.Pending> buffered : group.buffers) { // this store's buffer is always in its group
+            if (!buffered.isEmpty()) {
+                batch.add(buffered);
             }
         }
-        if (batch.size() > 1 || (batch.size() == 1 && !batch.containsKey(this))) {
+        if (batch.size() > 1 || (batch.size() == 1 && batch.getFirst() != buffer)) {
             List<ReadModelWriter.Pending> all = new ArrayList<>();
-            batch.values().forEach(all::addAll);
+            batch.forEach(all::addAll);
             try {
                 write(all);
-                batch.keySet().forEach(store -> store.buffer.clear());
+                batch.forEach(List::clear);
                 return;
             } catch (SQLException e) {
                 log.debug("Projection {}: a flush of {} tasks together failed ({}); flushing this task alone",
@@ -371,9 +239,7 @@ final class ReadModelStore implements StateStore, CachedStateStore<Object, Objec
                         projection, e.getMessage());
                 throw unavailable(e);
             }
-            for (ReadModelWriter.Pending pending : buffer) {
-                shared.suspects.merge(pending.partition(), pending.offset(), Math::max);
-            }
+            shared.suspect(buffer);
             int size = buffer.size();
             buffer.clear();
             log.warn("Projection {}: a batch of {} events failed in PostgreSQL ({}); it will be redelivered and applied one"
@@ -429,7 +295,7 @@ final class ReadModelStore implements StateStore, CachedStateStore<Object, Objec
         shared.lock.lock();
         try {
             buffer.clear();
-            leaveGroup();
+            group = shared.leave(buffer, group);
             open = false;
         } finally {
             shared.lock.unlock();
@@ -449,12 +315,12 @@ final class ReadModelStore implements StateStore, CachedStateStore<Object, Objec
     /** Builds one store per task of a generation; the store keeps no changelog: PostgreSQL is its durable state. */
     static final class Builder implements StoreBuilder<ReadModelStore> {
         private final String name;
-        private final Shared shared;
+        private final GenerationStores shared;
         private final int maxBatch;
 
         Builder(Generation generation, ReadModelDatabase database, int maxBatch, Duration flushInterval, ProjectionMetrics metrics) {
             this.name = generation.storeName();
-            this.shared = new Shared(database, generation, metrics, flushInterval);
+            this.shared = new GenerationStores(database, generation, metrics, flushInterval);
             this.maxBatch = maxBatch;
         }
 
@@ -479,7 +345,7 @@ final class ReadModelStore implements StateStore, CachedStateStore<Object, Objec
         }
 
         /** What this generation's stores share (its writer, which {@link ReadModelResume} tells where partitions resume). */
-        Shared shared() {
+        GenerationStores shared() {
             return shared;
         }
 
