@@ -1,5 +1,7 @@
 package dev.cqrs.outbox;
 
+import dev.cqrs.codec.kafka.EventTopic;
+import dev.cqrs.core.codec.EventCodec;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -123,6 +125,14 @@ public final class RelayConfig extends AbstractConfig {
     /** The topic the relay publishes the events of {@code aggregateType} to. */
     public String topicOf(String aggregateType) {
         return topicNames.topicOf(aggregateType);
+    }
+
+    /**
+     * The topic the relay publishes the events of {@code aggregateType} to, with the codec that decodes them:
+     * what the projections and reactors of those events read.
+     */
+    public <E> EventTopic<E> eventTopic(String aggregateType, EventCodec<E> codec) {
+        return new EventTopic<>(topicOf(aggregateType), codec);
     }
 
     /** The relay group's name as configured, or empty: then it comes from the store's identity. */

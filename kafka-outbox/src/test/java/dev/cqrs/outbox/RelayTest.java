@@ -235,6 +235,15 @@ class RelayTest {
         assertThat(names.topicOf("x".repeat(400))).hasSizeLessThanOrEqualTo(249);
     }
 
+    @Test
+    void theEventTopicOfAnAggregateTypeIsTheTopicTheRelayPublishesItTo() {
+        RelayConfig config = new RelayConfig(Map.of("bootstrap.servers", "x:1", "relay.topic.pattern", "prod.{aggregateType}.events"));
+        var codec = ContractCodecs.events();
+        var events = config.eventTopic("to do", codec);
+        assertThat(events.name()).isEqualTo(config.topicOf("to do")).startsWith("prod.to_do-").endsWith(".events");
+        assertThat(events.codec()).isSameAs(codec);
+    }
+
     private static boolean isAlive(Thread[] threads) {
         for (Thread thread : threads) {
             if (thread.isAlive()) {

@@ -2,8 +2,6 @@ package dev.cqrs.projector;
 
 import dev.cqrs.codec.kafka.EventRecords;
 import dev.cqrs.core.RawEvent;
-import dev.cqrs.core.codec.EncodedEvent;
-import dev.cqrs.core.reaction.ReactionEvent;
 import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -77,10 +75,8 @@ final class DeadLetters {
             }
             RawEvent raw = letter.event().get();
             try {
-                E event = projection.codec().decode(new EncodedEvent(raw.eventType(), raw.contentType(), raw.payload()));
                 SqlBatch sql = new SqlBatch();
-                projection.apply(new ProjectionEvent<>(raw.globalPosition(), raw.stream(), raw.sequence(), event, raw.metadata(),
-                        raw.tags()), sql);
+                projection.apply(Delivery.decode(raw, projection.codec()), sql);
                 if (writer.replay(sourcePartition(letter), letter.offset(), sql.statements)) {
                     applied++;
                 }
@@ -109,9 +105,7 @@ final class DeadLetters {
             }
             RawEvent raw = letter.event().get();
             try {
-                E event = reactor.codec().decode(new EncodedEvent(raw.eventType(), raw.contentType(), raw.payload()));
-                reactor.reaction().orElseThrow().react(new ReactionEvent<>(raw.globalPosition(), raw.stream(), raw.sequence(), event,
-                        raw.metadata(), raw.tags()));
+                reactor.reaction().orElseThrow().react(Delivery.decode(raw, reactor.codec()));
                 applied++;
             } catch (Exception e) {
                 log.warn("Reactor {}: dead letter {} still fails: {}", reactor.name(), letter.source(), e.toString());

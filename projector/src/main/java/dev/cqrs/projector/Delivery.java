@@ -3,6 +3,7 @@ package dev.cqrs.projector;
 import dev.cqrs.codec.kafka.EventRecords;
 import dev.cqrs.codec.registry.SchemaRegistryException;
 import dev.cqrs.core.RawEvent;
+import dev.cqrs.core.RecordedEvent;
 import dev.cqrs.core.codec.EncodedEvent;
 import dev.cqrs.core.codec.EventCodec;
 import java.io.PrintWriter;
@@ -61,10 +62,7 @@ final class Delivery {
     /** The decoded event, or the reason it cannot be decoded. */
     <E> Decoded<E> decode(EventCodec<E> codec) {
         try {
-            RawEvent raw = raw();
-            E event = codec.decode(new EncodedEvent(raw.eventType(), raw.contentType(), raw.payload()));
-            return new Decoded<>(Optional.of(new ProjectionEvent<>(raw.globalPosition(), raw.stream(), raw.sequence(), event,
-                    raw.metadata(), raw.tags())), Optional.empty());
+            return new Decoded<>(Optional.of(decode(raw(), codec)), Optional.empty());
         } catch (SchemaRegistryException e) {
             if (e.isRetriable()) {
                 // Not the record's fault: fail the task, so that Kafka Streams delivers it again later.
@@ -76,7 +74,13 @@ final class Delivery {
         }
     }
 
-    record Decoded<E>(Optional<ProjectionEvent<E>> event, Optional<RuntimeException> failure) {
+    /** A stored event decoded by {@code codec}: what every handler receives. */
+    static <E> RecordedEvent<E> decode(RawEvent raw, EventCodec<E> codec) {
+        E event = codec.decode(new EncodedEvent(raw.eventType(), raw.contentType(), raw.payload()));
+        return new RecordedEvent<>(raw.globalPosition(), raw.stream(), raw.sequence(), event, raw.metadata(), raw.tags());
+    }
+
+    record Decoded<E>(Optional<RecordedEvent<E>> event, Optional<RuntimeException> failure) {
     }
 
     /** The record's global position, if its headers are readable (0 when not). */

@@ -1,6 +1,8 @@
 package dev.cqrs.projector;
 
+import dev.cqrs.codec.kafka.EventTopic;
 import dev.cqrs.core.EventHandlers;
+import dev.cqrs.core.RecordedEvent;
 import dev.cqrs.core.StreamId;
 import dev.cqrs.core.codec.EventCodec;
 import dev.cqrs.core.Tag;
@@ -32,7 +34,7 @@ import java.util.regex.Pattern;
  *
  * <p>A projection can select events by tag ({@link Builder#selectTagged}): then only the events that carry
  * a tag with one of the given keys reach its handlers, whichever stream they belong to; the others are
- * skipped as if they had no handler. A handler reads a tag's value with {@link ProjectionEvent#tagValue},
+ * skipped as if they had no handler. A handler reads a tag's value with {@link RecordedEvent#tagValue},
  * e.g. to key a student's timetable by {@code student:s7} while the events belong to courses' streams.
  *
  * <p>Handlers must be deterministic and free of I/O: they run again for a batch that failed. Each
@@ -47,7 +49,7 @@ public final class PostgresProjection<E> {
     /** Handles one event type. */
     @FunctionalInterface
     public interface Handler<T> {
-        void apply(ProjectionEvent<T> event, SqlWriter sql) throws Exception;
+        void apply(RecordedEvent<T> event, SqlWriter sql) throws Exception;
     }
 
     private final String name;
@@ -69,10 +71,16 @@ public final class PostgresProjection<E> {
     }
 
     /**
-     * @param name  lower-case letters, digits and {@code _}: names the projection's schemas and its Kafka
-     *              Streams application
-     * @param topic the event topic it reads (as the relay names it, e.g. {@code events.todo})
+     * @param name   lower-case letters, digits and {@code _}: names the projection's schemas and its Kafka
+     *               Streams application
+     * @param events the events it reads: {@code relayConfig.eventTopic(aggregateType, codec)} for this
+     *               service's own, {@link EventTopic#of} for another's
      */
+    public static <E> Builder<E> builder(String name, EventTopic<E> events) {
+        return new Builder<>(name, events.name(), events.codec());
+    }
+
+    /** {@link #builder(String, EventTopic)} with the topic and its codec given one by one. */
     public static <E> Builder<E> builder(String name, String topic, EventCodec<E> codec) {
         return new Builder<>(name, topic, codec);
     }
@@ -102,7 +110,7 @@ public final class PostgresProjection<E> {
      * {@link Builder#selectTagged}); returns whether it ran.
      */
     @SuppressWarnings({"unchecked", "rawtypes"})
-    boolean apply(ProjectionEvent<E> event, SqlWriter sql) throws Exception {
+    boolean apply(RecordedEvent<E> event, SqlWriter sql) throws Exception {
         if (!selects(event)) {
             return false;
         }
@@ -115,7 +123,7 @@ public final class PostgresProjection<E> {
     }
 
     /** Whether the event passes the projection's tag selection (every event does, without one). */
-    boolean selects(ProjectionEvent<?> event) {
+    boolean selects(RecordedEvent<?> event) {
         if (tagKeys.isEmpty()) {
             return true;
         }

@@ -1,10 +1,12 @@
 package dev.cqrs.projector;
 
+import dev.cqrs.codec.kafka.EventTopic;
+import dev.cqrs.core.CommandMetadata;
 import dev.cqrs.core.EventHandlers;
 import dev.cqrs.core.StreamId;
 import dev.cqrs.core.codec.EventCodec;
 import dev.cqrs.core.reaction.Reaction;
-import dev.cqrs.core.reaction.ReactionEvent;
+import dev.cqrs.core.RecordedEvent;
 import dev.cqrs.core.reaction.ReactionPredicate;
 import java.util.List;
 import java.util.Objects;
@@ -13,16 +15,17 @@ import java.util.Optional;
 /**
  * Runs a reaction on the events of a topic. One of two kinds:
  * <ul>
- *   <li>{@link Commands}: the reaction issues commands (through an entity store, with
- *       {@link ReactionEvent#idempotencyKey} as their idempotency key, so that a redelivered event
- *       cannot repeat the effect). Made from a {@link Reaction} ({@link #commands}), or from typed handlers,
- *       registered as a projection's are:
+ *   <li>{@link Commands}: the reaction issues commands (through an entity store). Made from typed
+ *       handlers, registered as a projection's are, each of which gets the event and the metadata of the
+ *       command it causes, filled in ({@link RecordedEvent#causedCommand}: an idempotency key of the reactor
+ *       and the event, so that a redelivered event cannot repeat the effect; the event as its cause; the
+ *       event's correlation id):
  * <pre>{@code
- * Reactor<TodoEvent> reminders = Reactor.reacting("reminders", "events.todo", codec)
- *         .on(TodoEvent.ReminderSet.class, e -> scheduler.execute(e.aggregateId(), ...,
- *                 CommandMetadata.create().withIdempotencyKey(e.idempotencyKey("reminders"))))
+ * Reactor<TodoEvent> reminders = Reactor.reacting("reminders", relayConfig.eventTopic("todo", codec))
+ *         .on(TodoEvent.ReminderSet.class, (e, command) -> scheduler.execute(e.aggregateId(), ..., command))
  *         .build();
- * }</pre></li>
+ * }</pre>
+ *       Or from a {@link Reaction} of cqrs-core ({@link #commands}).</li>
  *   <li>{@link ToTopic}: the reaction returns records that are produced in the same Kafka transaction
  *       as the input's offsets (exactly once, by exactly_once_v2).</li>
  * </ul>
@@ -33,13 +36,16 @@ public abstract sealed class Reactor<E> permits Reactor.Commands, Reactor.ToTopi
     /** Records that a {@link #toTopic} reaction produces for one event. */
     @FunctionalInterface
     public interface Emitter<E> {
-        List<Output> react(ReactionEvent<E> event) throws Exception;
+        List<Output> react(RecordedEvent<E> event) throws Exception;
     }
 
     /** Reacts to one event type. */
     @FunctionalInterface
     public interface Handler<T> {
-        void react(ReactionEvent<T> event) throws Exception;
+        /**
+         * @param command the metadata for the command this event causes: {@code event.causedCommand(reactor name)}
+         */
+        void react(RecordedEvent<T> event, CommandMetadata command) throws Exception;
     }
 
     /** One record to produce: key and value bytes. */
@@ -59,7 +65,12 @@ public abstract sealed class Reactor<E> permits Reactor.Commands, Reactor.ToTopi
         this.codec = Objects.requireNonNull(codec, "codec");
     }
 
-    /** A reactor that runs {@code reaction} (which issues commands) on the events of {@code topic}. */
+    /** A reactor that runs {@code reaction} (which issues commands) on {@code events}. */
+    public static <E> Reactor<E> commands(EventTopic<E> events, Reaction<E> reaction) {
+        return commands(events.name(), events.codec(), reaction);
+    }
+
+    /** {@link #commands(EventTopic, Reaction)} with the topic and its codec given one by one. */
     public static <E> Reactor<E> commands(String topic, EventCodec<E> codec, Reaction<E> reaction) {
         return new Commands<>(reaction.name(), topic, codec, reaction);
     }
@@ -69,11 +80,21 @@ public abstract sealed class Reactor<E> permits Reactor.Commands, Reactor.ToTopi
      * of a supertype serves its subtypes; a second handler for one type is refused); events of other types
      * are passed by.
      */
+    public static <E> Builder<E> reacting(String name, EventTopic<E> events) {
+        return new Builder<>(name, events.name(), events.codec());
+    }
+
+    /** {@link #reacting(String, EventTopic)} with the topic and its codec given one by one. */
     public static <E> Builder<E> reacting(String name, String topic, EventCodec<E> codec) {
         return new Builder<>(name, topic, codec);
     }
 
-    /** A reactor that produces what {@code emitter} returns to {@code outputTopic}. */
+    /** A reactor that produces what {@code emitter} returns for {@code events} to {@code outputTopic}. */
+    public static <E> Reactor<E> toTopic(String name, EventTopic<E> events, String outputTopic, Emitter<E> emitter) {
+        return toTopic(name, events.name(), events.codec(), outputTopic, emitter);
+    }
+
+    /** {@link #toTopic(String, EventTopic, String, Emitter)} with the topic and its codec given one by one. */
     public static <E> Reactor<E> toTopic(String name, String topic, EventCodec<E> codec, String outputTopic, Emitter<E> emitter) {
         return new ToTopic<>(name, topic, codec, StreamId.checkName("output topic", outputTopic, 249), emitter);
     }
@@ -163,10 +184,10 @@ public abstract sealed class Reactor<E> permits Reactor.Commands, Reactor.ToTopi
 
                 @Override
                 @SuppressWarnings({"unchecked", "rawtypes"})
-                public void react(ReactionEvent<E> event) throws Exception {
+                public void react(RecordedEvent<E> event) throws Exception {
                     Optional<Handler<?>> handler = built.find(event.event().getClass());
                     if (handler.isPresent()) {
-                        ((Handler) handler.get()).react(event);
+                        ((Handler) handler.get()).react(event, event.causedCommand(name));
                     }
                 }
             });

@@ -1,6 +1,6 @@
 package dev.cqrs.projector;
 
-import dev.cqrs.core.reaction.ReactionEvent;
+import dev.cqrs.core.RecordedEvent;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -50,15 +50,13 @@ final class ReactorProcessor<E> implements Processor<String, byte[], String, byt
             deadLetter(delivery, Delivery.Stage.DECODE, decoded.failure().orElseThrow());
             return;
         }
-        var event = decoded.event().get();
-        ReactionEvent<E> reactionEvent = new ReactionEvent<>(event.globalPosition(), event.stream(), event.sequence(),
-                event.event(), event.metadata(), event.tags());
+        RecordedEvent<E> event = decoded.event().get();
         for (int attempt = 1; attempt <= attempts; attempt++) {
             try {
                 switch (reactor) {
-                    case Reactor.Commands<E> commands -> commands.reaction().orElseThrow().react(reactionEvent);
+                    case Reactor.Commands<E> commands -> commands.reaction().orElseThrow().react(event);
                     case Reactor.ToTopic<E> toTopic -> {
-                        for (Reactor.Output output : toTopic.emitter().react(reactionEvent)) {
+                        for (Reactor.Output output : toTopic.emitter().react(event)) {
                             context.forward(new Record<>(output.key(), output.value(), record.timestamp()), OUTPUT_SINK);
                         }
                     }

@@ -1,6 +1,8 @@
 package dev.cqrs.projector;
 
+import dev.cqrs.codec.kafka.EventTopic;
 import dev.cqrs.core.EventHandlers;
+import dev.cqrs.core.RecordedEvent;
 import dev.cqrs.core.StreamId;
 import dev.cqrs.core.codec.EventCodec;
 import dev.cqrs.core.codec.StateCodec;
@@ -20,7 +22,7 @@ public final class StateProjection<S, E> {
     /** Folds one event type into the value. */
     @FunctionalInterface
     public interface Fold<S, T> {
-        S apply(S value, ProjectionEvent<T> event);
+        S apply(S value, RecordedEvent<T> event);
     }
 
     private final String name;
@@ -39,6 +41,16 @@ public final class StateProjection<S, E> {
         this.folds = b.folds.build();
     }
 
+    /**
+     * @param events     the events it folds: {@code relayConfig.eventTopic(aggregateType, codec)} for this
+     *                   service's own, {@link EventTopic#of} for another's
+     * @param valueCodec how the state of one key is stored
+     */
+    public static <S, E> Builder<S, E> builder(String name, EventTopic<E> events, StateCodec<S> valueCodec) {
+        return new Builder<>(name, events.name(), events.codec(), valueCodec);
+    }
+
+    /** {@link #builder(String, EventTopic, StateCodec)} with the topic and its codec given one by one. */
     public static <S, E> Builder<S, E> builder(String name, String topic, EventCodec<E> codec, StateCodec<S> valueCodec) {
         return new Builder<>(name, topic, codec, valueCodec);
     }
@@ -65,7 +77,7 @@ public final class StateProjection<S, E> {
 
     /** Folds the event into the value with the fold of its type (or of a supertype); an event with none leaves it. */
     @SuppressWarnings({"unchecked", "rawtypes"})
-    S apply(S value, ProjectionEvent<E> event) {
+    S apply(S value, RecordedEvent<E> event) {
         Optional<Fold<S, ?>> fold = folds.find(event.event().getClass());
         return fold.isEmpty() ? value : (S) ((Fold) fold.get()).apply(value, event);
     }

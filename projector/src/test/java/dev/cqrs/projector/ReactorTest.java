@@ -47,10 +47,9 @@ class ReactorTest {
         AtomicInteger deliveries = new AtomicInteger();
         // Typed handlers, as a projection's: only renames reach the reaction; increments are passed by.
         Reactor<ContractEvent> audit = Reactor.reacting("audit-renames", support.topic, ContractCodecs.events())
-                .on(ContractEvent.Renamed.class, event -> {
-                    auditStore.execute("audit-" + event.stream().aggregateId(), new ContractCommand.Increment(1),
-                            CommandMetadata.create().withIdempotencyKey(event.idempotencyKey("audit-renames"))
-                                    .withCausationId(event.metadata().eventId()));
+                .on(ContractEvent.Renamed.class, (event, command) -> {
+                    // command: the reactor's idempotency key for this event, the event as cause, its correlation
+                    auditStore.execute("audit-" + event.stream().aggregateId(), new ContractCommand.Increment(1), command);
                     deliveries.incrementAndGet(); // counted once the command has run, so the test can look at its effect
                 })
                 .build();
@@ -63,7 +62,17 @@ class ReactorTest {
             support.counters.append("x", List.of(new ContractEvent.Renamed("two")), Optional.empty(), CommandMetadata.create());
             awaitCount(deliveries, 3, "the second rename delivered to the reaction");
             assertThat(deliveries.get()).as("the duplicate was delivered to the reaction").isEqualTo(3);
-            assertThat(audits.readEvents("audit-x", dev.cqrs.core.Since.beginning())).as("one effect per distinct event").hasSize(2);
+            var effects = audits.readEvents("audit-x", dev.cqrs.core.Since.beginning());
+            assertThat(effects).as("one effect per distinct event").hasSize(2);
+            // each effect carries the metadata the reactor filled in: caused by its rename, in the rename's correlation
+            var renames = support.counters.readEvents("x", dev.cqrs.core.Since.beginning()).stream()
+                    .filter(e -> e.event() instanceof ContractEvent.Renamed).toList();
+            assertThat(effects.stream().map(e -> e.metadata().causationId().orElseThrow()).toList())
+                    .as("causation ids: the renames' event ids")
+                    .containsExactlyElementsOf(renames.stream().map(e -> e.metadata().eventId()).toList());
+            assertThat(effects.stream().map(e -> e.metadata().correlationId()).toList())
+                    .as("correlation ids: the renames'")
+                    .containsExactlyElementsOf(renames.stream().map(e -> e.metadata().correlationId()).toList());
             // every record of the topic: the three renames (one of them the copy) and the increment, passed by
             assertThat(projector.status("audit-renames").processed()).isEqualTo(4);
         }

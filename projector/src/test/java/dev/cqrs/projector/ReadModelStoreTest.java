@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.cqrs.core.CommandMetadata;
 import dev.cqrs.core.EventMetadata;
 import dev.cqrs.core.EventNumber;
+import dev.cqrs.core.RecordedEvent;
 import dev.cqrs.core.StreamId;
 import dev.cqrs.core.contract.ContractEvent;
 import dev.cqrs.embedded.postgres.PostgresServer;
@@ -187,7 +188,7 @@ class ReadModelStoreTest {
     /** An increment of counter c-{partition} by one, as the projection's handler writes it. */
     private ReadModelWriter.Pending increment(int partition, long offset, int by) throws Exception {
         long position = ((1_000L + partition * 100_000L + offset) << 16);
-        var event = new ProjectionEvent<ContractEvent>(position, StreamId.of("counter", "c-" + partition),
+        var event = new RecordedEvent<ContractEvent>(position, StreamId.of("counter", "c-" + partition),
                 EventNumber.of(offset + 1), new ContractEvent.Incremented(by), metadata());
         SqlBatch sql = new SqlBatch();
         projection.apply(event, sql);

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.cqrs.core.CommandMetadata;
 import dev.cqrs.core.EventMetadata;
 import dev.cqrs.core.EventNumber;
+import dev.cqrs.core.RecordedEvent;
 import dev.cqrs.core.StreamId;
 import dev.cqrs.core.Tag;
 import dev.cqrs.core.contract.ContractCodecs;
@@ -30,8 +31,8 @@ class TagSelectionTest {
                     e.tagValue("student").orElseThrow(), e.tagValue("course").orElseThrow()))
             .build();
 
-    private static ProjectionEvent<ContractEvent> event(Set<Tag> tags) {
-        return new ProjectionEvent<>(1L << 16, StreamId.of("course", "c1"), EventNumber.FIRST, new ContractEvent.Incremented(1),
+    private static RecordedEvent<ContractEvent> event(Set<Tag> tags) {
+        return new RecordedEvent<>(1L << 16, StreamId.of("course", "c1"), EventNumber.FIRST, new ContractEvent.Incremented(1),
                 EventMetadata.of(UUID.randomUUID(), CommandMetadata.create(), Instant.now()), tags);
     }
 

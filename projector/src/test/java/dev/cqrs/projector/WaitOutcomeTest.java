@@ -7,7 +7,7 @@ import dev.cqrs.core.CommandMetadata;
 import dev.cqrs.core.contract.ContractCodecs;
 import dev.cqrs.core.contract.ContractEvent;
 import dev.cqrs.core.reaction.Reaction;
-import dev.cqrs.core.reaction.ReactionEvent;
+import dev.cqrs.core.RecordedEvent;
 import dev.cqrs.core.reaction.ReactionPredicate;
 import java.time.Duration;
 import java.util.List;
@@ -73,7 +73,7 @@ class WaitOutcomeTest {
             }
 
             @Override
-            public void react(ReactionEvent<ContractEvent> event) {
+            public void react(RecordedEvent<ContractEvent> event) {
                 if (event.event() instanceof ContractEvent.Renamed(String name) && name.equals("boom")) {
                     throw new IllegalStateException("the reaction cannot take 'boom'");
                 }

@@ -1,8 +1,8 @@
 package dev.cqrs.todo.readmodel;
 
 import dev.cqrs.codec.json.JsonStateCodec;
-import dev.cqrs.core.codec.EventCodec;
-import dev.cqrs.projector.ProjectionEvent;
+import dev.cqrs.codec.kafka.EventTopic;
+import dev.cqrs.core.RecordedEvent;
 import dev.cqrs.projector.StateProjection;
 import dev.cqrs.todo.domain.TodoEvent;
 import java.time.Instant;
@@ -33,9 +33,9 @@ public record TodoActivity(long eventCount, long completions, Optional<String> l
         Objects.requireNonNull(lastInitiatedBy, "lastInitiatedBy");
     }
 
-    /** The state projection of the to-dos published to {@code topic}. */
-    public static StateProjection<TodoActivity, TodoEvent> projection(String topic, EventCodec<TodoEvent> codec) {
-        return StateProjection.<TodoActivity, TodoEvent>builder(NAME, topic, codec, JsonStateCodec.of(TodoActivity.class))
+    /** The state projection of the to-do events the relay publishes ({@code events}). */
+    public static StateProjection<TodoActivity, TodoEvent> projection(EventTopic<TodoEvent> events) {
+        return StateProjection.<TodoActivity, TodoEvent>builder(NAME, events, JsonStateCodec.of(TodoActivity.class))
                 .initial(NONE)
                 .on(TodoEvent.Created.class, TodoActivity::seen)
                 .on(TodoEvent.DescriptionUpdated.class, TodoActivity::seen)
@@ -49,7 +49,7 @@ public record TodoActivity(long eventCount, long completions, Optional<String> l
                 .build();
     }
 
-    private TodoActivity seen(ProjectionEvent<? extends TodoEvent> e) {
+    private TodoActivity seen(RecordedEvent<? extends TodoEvent> e) {
         return new TodoActivity(eventCount + 1, completions, Optional.of(e.event().eventType()),
                 Optional.of(e.metadata().recordedAt()), e.metadata().initiatedBy());
     }

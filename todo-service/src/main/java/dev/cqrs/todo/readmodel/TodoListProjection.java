@@ -1,8 +1,8 @@
 package dev.cqrs.todo.readmodel;
 
-import dev.cqrs.core.codec.EventCodec;
+import dev.cqrs.codec.kafka.EventTopic;
 import dev.cqrs.projector.PostgresProjection;
-import dev.cqrs.projector.ProjectionEvent;
+import dev.cqrs.core.RecordedEvent;
 import dev.cqrs.projector.SqlWriter;
 import dev.cqrs.todo.domain.TodoEvent;
 import dev.cqrs.todo.domain.TodoEvent.Completed;
@@ -52,9 +52,9 @@ public final class TodoListProjection {
     private TodoListProjection() {
     }
 
-    /** The projection of the to-dos published to {@code topic}. */
-    public static PostgresProjection<TodoEvent> create(String topic, EventCodec<TodoEvent> codec) {
-        return PostgresProjection.builder(NAME, topic, codec)
+    /** The projection of the to-do events the relay publishes ({@code events}). */
+    public static PostgresProjection<TodoEvent> create(EventTopic<TodoEvent> events) {
+        return PostgresProjection.builder(NAME, events)
                 .schema(SCHEMA)
                 .views(VIEW)
                 .on(Created.class, (e, sql) -> sql.execute(
@@ -71,13 +71,13 @@ public final class TodoListProjection {
     }
 
     /** Sets one column, and the version and position, unless the row already reflects a later event. */
-    private static void update(ProjectionEvent<? extends TodoEvent> e, SqlWriter sql, String assignment, Object value) {
+    private static void update(RecordedEvent<? extends TodoEvent> e, SqlWriter sql, String assignment, Object value) {
         sql.execute("UPDATE todos SET " + assignment + ", version = ?, position = ?, updated_at = ?"
                         + " WHERE id = ? AND position < ?",
                 value, e.sequence().value(), e.globalPosition(), recordedAt(e), e.aggregateId(), e.globalPosition());
     }
 
-    private static Object recordedAt(ProjectionEvent<?> e) {
+    private static Object recordedAt(RecordedEvent<?> e) {
         return SqlWriter.timestamp(e.metadata().recordedAt());
     }
 }

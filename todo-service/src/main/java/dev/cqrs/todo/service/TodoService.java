@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.cqrs.codec.avro.AvroEventCodec;
+import dev.cqrs.codec.kafka.EventTopic;
 import dev.cqrs.codec.registry.SchemaRegistryClient;
 import dev.cqrs.core.EntityStore;
 import dev.cqrs.core.EventStore;
@@ -144,9 +145,9 @@ public final class TodoService implements AutoCloseable {
             probes.add(new Health.Probe("relay", () -> relayCheck(relay.status())));
         }
 
-        String topic = config.todoTopic();
-        Optional<PostgresProjection<TodoEvent>> todoList = codec.map(c -> TodoListProjection.create(topic, c));
-        Optional<StateProjection<TodoActivity, TodoEvent>> activity = codec.map(c -> TodoActivity.projection(topic, c));
+        Optional<EventTopic<TodoEvent>> events = codec.map(c -> config.relayConfig().eventTopic(TodoAggregate.TYPE, c));
+        Optional<PostgresProjection<TodoEvent>> todoList = events.map(TodoListProjection::create);
+        Optional<StateProjection<TodoActivity, TodoEvent>> activity = events.map(TodoActivity::projection);
         Optional<Projector> projector = Optional.empty();
         if (projects) {
             Projector running = opened(resources, Projector.builder(config.projectorConfig())
