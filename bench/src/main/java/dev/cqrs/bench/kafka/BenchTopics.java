@@ -3,10 +3,13 @@ package dev.cqrs.bench.kafka;
 import dev.cqrs.embedded.kafka.KafkaBroker;
 import java.time.Duration;
 import java.util.Collection;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
 
 /** Topics of the bench's own: made before a side runs (not timed), deleted after it to free the disk. */
 public final class BenchTopics {
@@ -17,8 +20,22 @@ public final class BenchTopics {
     private BenchTopics() {
     }
 
+    /**
+     * Makes an event topic as the relay would: events kept for ever ({@code retention.ms} and
+     * {@code retention.bytes} -1), which the relay checks and refuses otherwise (a topic of the broker's
+     * defaults would delete old events). Both sides of a comparison get the same settings.
+     */
     public static void create(KafkaBroker kafka, String topic) {
-        kafka.createTopic(topic, PARTITIONS);
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+            admin.createTopics(List.of(new NewTopic(topic, Optional.of(PARTITIONS), Optional.empty())
+                    .configs(Map.of("retention.ms", "-1", "retention.bytes", "-1", "cleanup.policy", "delete"))))
+                    .all().get(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while creating topic " + topic, e);
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot create topic " + topic + ": " + e.getMessage(), e);
+        }
     }
 
     /** Deletes the topics; the broker frees their files a little later. Failures are ignored: it is housekeeping. */
