@@ -51,83 +51,49 @@ public final class AggregateScenario<S, C, E extends Event> {
     public static final class Then<S, E extends Event> {
         private final Aggregate<S, ?, E> aggregate;
         private final S before;
-        private final Object command;
-        private final Decision<E> decision;
+        private final Outcome<E> outcome;
 
         private Then(Aggregate<S, ?, E> aggregate, S before, Object command, Decision<E> decision) {
             this.aggregate = aggregate;
             this.before = before;
-            this.command = command;
-            this.decision = decision;
+            this.outcome = new Outcome<>("when " + command + " on " + before, decision);
         }
 
         /** The command was accepted with exactly these events, in this order. */
         @SafeVarargs
         public final Then<S, E> thenEvents(E... expected) {
-            List<E> actual = accepted();
-            if (!actual.equals(List.of(expected))) {
-                throw new AssertionError("when " + command + " on " + before + "\n  expected events: "
-                        + List.of(expected) + "\n  but decided:     " + actual);
-            }
+            outcome.events(List.of(expected));
             return this;
         }
 
         /** The command was accepted and changes nothing: no events. */
         public Then<S, E> thenNothing() {
-            List<E> actual = accepted();
-            if (!actual.isEmpty()) {
-                throw new AssertionError("when " + command + " on " + before
-                        + "\n  expected no events, but decided: " + actual);
-            }
+            outcome.nothing();
             return this;
         }
 
         /** The command was rejected with this code. */
         public Then<S, E> thenRejected(String expectedCode) {
-            Rejection rejection = rejection();
-            if (!rejection.code().equals(expectedCode)) {
-                throw new AssertionError("when " + command + " on " + before + "\n  expected rejection "
-                        + expectedCode + "\n  but got:           " + rejection);
-            }
+            outcome.rejected(expectedCode);
             return this;
         }
 
         /** The command was rejected; more checks on the rejection. */
         public Then<S, E> thenRejected(String expectedCode, Consumer<Rejection> check) {
-            thenRejected(expectedCode);
-            check.accept(rejection());
+            outcome.rejected(expectedCode);
+            check.accept(outcome.rejection());
             return this;
         }
 
         /** The state after applying the decided events equals {@code expected}. */
         public Then<S, E> thenState(S expected) {
-            S after = aggregate.applyAll(before, accepted());
-            if (!Objects.equals(after, expected)) {
-                throw new AssertionError("when " + command + " on " + before + "\n  expected state: " + expected
-                        + "\n  but got:        " + after);
-            }
+            outcome.state(expected, aggregate.applyAll(before, outcome.accepted()));
             return this;
         }
 
         /** What was decided, for checks this fixture does not offer. */
         public Decision<E> decision() {
-            return decision;
-        }
-
-        private List<E> accepted() {
-            return switch (decision) {
-                case Decision.Accepted<E> a -> a.events();
-                case Decision.Rejected<E> r -> throw new AssertionError("when " + command + " on " + before
-                        + "\n  expected the command to be accepted, but it was rejected: " + r.rejection());
-            };
-        }
-
-        private Rejection rejection() {
-            return switch (decision) {
-                case Decision.Rejected<E> r -> r.rejection();
-                case Decision.Accepted<E> a -> throw new AssertionError("when " + command + " on " + before
-                        + "\n  expected a rejection, but the command was accepted with events " + a.events());
-            };
+            return outcome.decision();
         }
     }
 }

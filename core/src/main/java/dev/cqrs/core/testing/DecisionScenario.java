@@ -63,62 +63,47 @@ public final class DecisionScenario<S, C, E extends Event> {
         private final Decider<S, ?, E> decider;
         private final Query query;
         private final S before;
-        private final Object command;
         private final List<E> seen;
-        private final Decision<E> decision;
+        private final Outcome<E> outcome;
 
         private Then(Decider<S, ?, E> decider, Query query, S before, Object command, List<E> seen, Decision<E> decision) {
             this.decider = decider;
             this.query = query;
             this.before = before;
-            this.command = command;
             this.seen = seen;
-            this.decision = decision;
+            this.outcome = new Outcome<>("when " + command + " on " + before + " (folded from " + seen.size()
+                    + " events the query matched)", decision);
         }
 
         /** The command was accepted with exactly these events, in this order. */
         @SafeVarargs
         public final Then<S, E> thenEvents(E... expected) {
-            List<E> actual = accepted();
-            if (!actual.equals(List.of(expected))) {
-                throw new AssertionError(context() + "\n  expected events: " + List.of(expected)
-                        + "\n  but decided:     " + actual);
-            }
+            outcome.events(List.of(expected));
             return this;
         }
 
         /** The command was accepted and changes nothing: no events. */
         public Then<S, E> thenNothing() {
-            List<E> actual = accepted();
-            if (!actual.isEmpty()) {
-                throw new AssertionError(context() + "\n  expected no events, but decided: " + actual);
-            }
+            outcome.nothing();
             return this;
         }
 
         /** The command was rejected with this code. */
         public Then<S, E> thenRejected(String expectedCode) {
-            Rejection rejection = rejection();
-            if (!rejection.code().equals(expectedCode)) {
-                throw new AssertionError(context() + "\n  expected rejection " + expectedCode
-                        + "\n  but got:           " + rejection);
-            }
+            outcome.rejected(expectedCode);
             return this;
         }
 
         /** The command was rejected with this code; more checks on the rejection. */
         public Then<S, E> thenRejected(String expectedCode, Consumer<Rejection> check) {
-            thenRejected(expectedCode);
-            check.accept(rejection());
+            outcome.rejected(expectedCode);
+            check.accept(outcome.rejection());
             return this;
         }
 
         /** The state after the decided events equals {@code expected}. */
         public Then<S, E> thenState(S expected) {
-            S after = decider.evolveAll(before, accepted());
-            if (!Objects.equals(after, expected)) {
-                throw new AssertionError(context() + "\n  expected state: " + expected + "\n  but got:        " + after);
-            }
+            outcome.state(expected, decider.evolveAll(before, outcome.accepted()));
             return this;
         }
 
@@ -127,9 +112,9 @@ public final class DecisionScenario<S, C, E extends Event> {
          * decisions of this kind see each other's events and conflict, instead of both succeeding.
          */
         public Then<S, E> thenEventsMatchTheQuery() {
-            for (E event : accepted()) {
+            for (E event : outcome.accepted()) {
                 if (!query.matches(event.eventType(), event.eventTags())) {
-                    throw new AssertionError(context() + "\n  decided " + event + " tagged " + event.eventTags()
+                    throw new AssertionError(outcome.context() + "\n  decided " + event + " tagged " + event.eventTags()
                             + ", which the query (" + query + ") does not match: a concurrent decision would not see it");
                 }
             }
@@ -143,27 +128,7 @@ public final class DecisionScenario<S, C, E extends Event> {
 
         /** What was decided, for checks this fixture does not offer. */
         public Decision<E> decision() {
-            return decision;
-        }
-
-        private String context() {
-            return "when " + command + " on " + before + " (folded from " + seen.size() + " events the query matched)";
-        }
-
-        private List<E> accepted() {
-            return switch (decision) {
-                case Decision.Accepted<E> a -> a.events();
-                case Decision.Rejected<E> r -> throw new AssertionError(context()
-                        + "\n  expected the command to be accepted, but it was rejected: " + r.rejection());
-            };
-        }
-
-        private Rejection rejection() {
-            return switch (decision) {
-                case Decision.Rejected<E> r -> r.rejection();
-                case Decision.Accepted<E> a -> throw new AssertionError(context()
-                        + "\n  expected a rejection, but the command was accepted with events " + a.events());
-            };
+            return outcome.decision();
         }
     }
 }
