@@ -4,6 +4,7 @@ import dev.cqrs.core.AppendResult;
 import dev.cqrs.core.CommandMetadata;
 import dev.cqrs.core.EventNumber;
 import dev.cqrs.core.EventStoreException;
+import dev.cqrs.core.Names;
 import dev.cqrs.core.Precondition;
 import dev.cqrs.core.PreconditionFailed;
 import dev.cqrs.core.PreconditionFailedException;
@@ -180,8 +181,8 @@ final class Appender {
                     + stream + " got " + events.size());
         }
         for (EncodedEvent event : events) {
-            StreamId.checkName("event type", event.eventType(), StreamId.MAX_TYPE_LENGTH);
-            StreamId.checkName("content type", event.contentType(), StreamId.MAX_TYPE_LENGTH);
+            Names.checkVerbatim("event type", event.eventType(), StreamId.MAX_TYPE_LENGTH);
+            Names.checkVerbatim("content type", event.contentType(), StreamId.MAX_TYPE_LENGTH);
             if (event.payload().length > maxPayloadBytes) {
                 throw new IllegalArgumentException("the " + event.eventType() + " event for " + stream + " is "
                         + event.payload().length + " bytes; the limit is " + maxPayloadBytes + " bytes per event");

@@ -10,7 +10,10 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
+import java.util.UUID;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.errors.StreamsException;
@@ -94,13 +97,13 @@ final class Delivery {
 
     /** The record as a dead letter of a PostgreSQL projection: why it failed, and the record as it was. */
     ReadModelWriter.Failure failure(Stage stage, Throwable error) {
-        java.util.List<String> names = new java.util.ArrayList<>();
-        java.util.List<byte[]> values = new java.util.ArrayList<>();
+        List<String> names = new ArrayList<>();
+        List<byte[]> values = new ArrayList<>();
         for (org.apache.kafka.common.header.Header header : record.headers()) {
             names.add(header.key());
             values.add(header.value() == null ? new byte[0] : header.value());
         }
-        Optional<java.util.UUID> eventId;
+        Optional<UUID> eventId;
         try {
             eventId = Optional.of(raw().metadata().eventId());
         } catch (RuntimeException unreadable) {

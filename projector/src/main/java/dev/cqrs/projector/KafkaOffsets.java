@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -115,7 +116,7 @@ final class KafkaOffsets implements AutoCloseable {
 
     void createTopic(String name, int partitionCount) {
         try {
-            get(admin.createTopics(List.of(new NewTopic(name, java.util.Optional.of(partitionCount), java.util.Optional.empty())
+            get(admin.createTopics(List.of(new NewTopic(name, Optional.of(partitionCount), Optional.empty())
                     .configs(Map.of("retention.ms", "-1", "retention.bytes", "-1", "cleanup.policy", "delete")))).all());
         } catch (KafkaException e) {
             if (!(e.getCause() instanceof TopicExistsException)) {

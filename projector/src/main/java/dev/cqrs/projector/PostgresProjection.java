@@ -2,8 +2,8 @@ package dev.cqrs.projector;
 
 import dev.cqrs.codec.kafka.EventTopic;
 import dev.cqrs.core.EventHandlers;
+import dev.cqrs.core.Names;
 import dev.cqrs.core.RecordedEvent;
-import dev.cqrs.core.StreamId;
 import dev.cqrs.core.codec.EventCodec;
 import dev.cqrs.core.Tag;
 import java.util.ArrayList;
@@ -152,13 +152,13 @@ public final class PostgresProjection<E> {
             }
             this.name = name;
             this.handlers = EventHandlers.builder("projection " + name);
-            this.topics.add(StreamId.checkName("topic", topic, 249));
+            this.topics.add(Names.checkVerbatim("topic", topic, 249));
             this.codec = Objects.requireNonNull(codec, "codec");
         }
 
         /** Another event topic to read (all must be decodable by the codec). */
         public Builder<E> alsoFrom(String topic) {
-            topics.add(StreamId.checkName("topic", topic, 249));
+            topics.add(Names.checkVerbatim("topic", topic, 249));
             return this;
         }
 
@@ -185,7 +185,7 @@ public final class PostgresProjection<E> {
          */
         public Builder<E> selectTagged(String... keys) {
             for (String key : keys) {
-                StreamId.checkName("tag key", key, Tag.MAX_LENGTH);
+                Names.checkVerbatim("tag key", key, Tag.MAX_LENGTH);
                 tagKeys.add(key);
             }
             return this;

@@ -3,6 +3,7 @@ package dev.cqrs.projector;
 import dev.cqrs.codec.kafka.EventRecords;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -71,7 +72,7 @@ final class ReactionProgress implements AutoCloseable {
         List<TopicPartition> partitions = kafka.partitionsOf(List.of(topic));
         Map<TopicPartition, Long> committed = kafka.committed(group, partitions);
         boolean published = false;
-        List<TopicPartition> notPast = new java.util.ArrayList<>();
+        List<TopicPartition> notPast = new ArrayList<>();
         for (TopicPartition partition : partitions) {
             long upTo = committed.getOrDefault(partition, 0L);
             if (upTo > 0 && lastPositionBefore(partition, upTo) >= position) {

@@ -3,7 +3,7 @@ package dev.cqrs.projector;
 import dev.cqrs.codec.kafka.EventTopic;
 import dev.cqrs.core.CommandMetadata;
 import dev.cqrs.core.EventHandlers;
-import dev.cqrs.core.StreamId;
+import dev.cqrs.core.Names;
 import dev.cqrs.core.codec.EventCodec;
 import dev.cqrs.core.reaction.Reaction;
 import dev.cqrs.core.RecordedEvent;
@@ -60,8 +60,8 @@ public abstract sealed class Reactor<E> permits Reactor.Commands, Reactor.ToTopi
     private final EventCodec<E> codec;
 
     private Reactor(String name, String topic, EventCodec<E> codec) {
-        this.name = StreamId.checkName("reactor name", name, 100);
-        this.topic = StreamId.checkName("topic", topic, 249);
+        this.name = Names.checkVerbatim("reactor name", name, 100);
+        this.topic = Names.checkVerbatim("topic", topic, 249);
         this.codec = Objects.requireNonNull(codec, "codec");
     }
 
@@ -96,7 +96,7 @@ public abstract sealed class Reactor<E> permits Reactor.Commands, Reactor.ToTopi
 
     /** {@link #toTopic(String, EventTopic, String, Emitter)} with the topic and its codec given one by one. */
     public static <E> Reactor<E> toTopic(String name, String topic, EventCodec<E> codec, String outputTopic, Emitter<E> emitter) {
-        return new ToTopic<>(name, topic, codec, StreamId.checkName("output topic", outputTopic, 249), emitter);
+        return new ToTopic<>(name, topic, codec, Names.checkVerbatim("output topic", outputTopic, 249), emitter);
     }
 
     public String name() {

@@ -1,5 +1,9 @@
 package dev.cqrs.projector;
 
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+
 /**
  * Where a PostgreSQL projection's handler writes its changes: parameterised statements, run later in
  * order, in the same transaction as the projection's positions. Consecutive statements with the same
@@ -11,10 +15,15 @@ package dev.cqrs.projector;
  */
 public interface SqlWriter {
 
+    /**
+     * Adds a statement to the handler's changes. Nothing runs yet: the statements of every handled event
+     * run when the projector writes its buffer, in one transaction with the positions (so a handler cannot
+     * read its own write, and a failure fails the whole batch, which is then applied one event at a time).
+     */
     void execute(String sql, Object... parameters);
 
     /** An {@code Instant} as a JDBC timestamp with time zone, or null. */
-    static Object timestamp(java.time.Instant instant) {
-        return instant == null ? null : java.time.OffsetDateTime.ofInstant(instant, java.time.ZoneOffset.UTC);
+    static Object timestamp(Instant instant) {
+        return instant == null ? null : OffsetDateTime.ofInstant(instant, ZoneOffset.UTC);
     }
 }

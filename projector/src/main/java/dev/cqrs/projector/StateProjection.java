@@ -2,8 +2,8 @@ package dev.cqrs.projector;
 
 import dev.cqrs.codec.kafka.EventTopic;
 import dev.cqrs.core.EventHandlers;
+import dev.cqrs.core.Names;
 import dev.cqrs.core.RecordedEvent;
-import dev.cqrs.core.StreamId;
 import dev.cqrs.core.codec.EventCodec;
 import dev.cqrs.core.codec.StateCodec;
 import java.util.Objects;
@@ -97,7 +97,7 @@ public final class StateProjection<S, E> {
             }
             this.name = name;
             this.folds = EventHandlers.builder("state projection " + name);
-            this.topic = StreamId.checkName("topic", topic, 249);
+            this.topic = Names.checkVerbatim("topic", topic, 249);
             this.codec = Objects.requireNonNull(codec, "codec");
             this.valueCodec = Objects.requireNonNull(valueCodec, "valueCodec");
         }
