@@ -19,8 +19,9 @@ import org.apache.kafka.common.config.ConfigException;
 
 /**
  * The service's configuration, from environment variables. Every variable is declared once in
- * {@link Setting}, with its default and meaning ({@link #documentation()} prints the table), and
- * everything is validated here, at start-up, with a message that names the variable.
+ * {@link Setting}, with its default, its meaning and, for a whole number, its range ({@link #documentation()}
+ * prints the table), as {@code RelayConfig} and {@code ProjectorConfig} declare theirs; everything is
+ * validated here, at start-up, with a message that names the variable (and never echoes a secret).
  *
  * <p>Besides these, {@code CQRS_RELAY_<KEY>} sets the relay's {@code relay.<key>} (e.g.
  * {@code CQRS_RELAY_BATCH_MAX_EVENTS} for {@code relay.batch.max.events}) and {@code CQRS_PROJECTOR_<KEY>}
@@ -63,15 +64,15 @@ public record ServiceConfig(
     public enum Setting {
         ROLES("CQRS_ROLES", "api,relay,projector", "What this process does: any of api, relay, projector, comma-separated."),
         HTTP_HOST("CQRS_HTTP_HOST", "0.0.0.0", "The address the HTTP server listens on (dev mode: 127.0.0.1)."),
-        HTTP_PORT("CQRS_HTTP_PORT", "8080", "The HTTP port (GraphQL, the page, /health, /metrics); 0 picks a free one."),
+        HTTP_PORT("CQRS_HTTP_PORT", "8080", 0, 65_535, "The HTTP port (GraphQL, the page, /health, /metrics); 0 picks a free one."),
         DB_URL("CQRS_DB_URL", "", "JDBC URL of the event store's PostgreSQL, e.g. jdbc:postgresql://db:5432/todo. Required, "
                 + "except in dev mode, which starts an embedded PostgreSQL without it."),
         DB_USER("CQRS_DB_USER", "postgres", "The event store's database user."),
         DB_PASSWORD("CQRS_DB_PASSWORD", "", "That user's password."),
         DB_SCHEMA("CQRS_DB_SCHEMA", "cqrs", "The schema of the event store's tables."),
-        DB_POOL_SIZE("CQRS_DB_POOL_SIZE", "10", "Connections in the event store's pool (1-200)."),
-        DB_TIMEOUT_MS("CQRS_DB_TIMEOUT_MS", "5000", "How long a request waits for a database connection before it answers"
-                + " UNAVAILABLE, in ms (250-60000)."),
+        DB_POOL_SIZE("CQRS_DB_POOL_SIZE", "10", 1, 200, "Connections in the event store's pool."),
+        DB_TIMEOUT_MS("CQRS_DB_TIMEOUT_MS", "5000", 250, 60_000, "How long a request waits for a database connection before it"
+                + " answers UNAVAILABLE, in ms."),
         READ_DB_URL("CQRS_READ_DB_URL", "", "JDBC URL of the read-model database; default: CQRS_DB_URL."),
         READ_DB_USER("CQRS_READ_DB_USER", "", "The read-model database's user; default: CQRS_DB_USER."),
         READ_DB_PASSWORD("CQRS_READ_DB_PASSWORD", "", "That user's password; default: CQRS_DB_PASSWORD."),
@@ -80,26 +81,43 @@ public record ServiceConfig(
         SCHEMA_REGISTRY_URL("CQRS_SCHEMA_REGISTRY_URL", "", "The schema registry's URL (Confluent REST API). Required, except in dev mode."),
         API_TOKENS("CQRS_API_TOKENS", "", "API tokens as subject:token pairs, comma-separated (tokens 16+ characters). When set, "
                 + "mutations need 'Authorization: Bearer <token>' and record the subject as initiatedBy."),
-        API_MAX_BODY_BYTES("CQRS_API_MAX_BODY_BYTES", "65536", "The largest GraphQL request body (1 KiB-10 MiB)."),
-        API_MAX_QUERY_DEPTH("CQRS_API_MAX_QUERY_DEPTH", "20", "The deepest GraphQL selection (5-100)."),
-        API_MAX_QUERY_COMPLEXITY("CQRS_API_MAX_QUERY_COMPLEXITY", "5000", "The largest cost of one GraphQL operation (100-1000000): "
-                + "fields 1, reads 10, commands 500, lists times their size."),
-        API_MAX_PAGE_SIZE("CQRS_API_MAX_PAGE_SIZE", "100", "The largest page of allTodos (1-1000)."),
-        API_READ_WAIT_MS("CQRS_API_READ_WAIT_MS", "5000", "The longest a request waits for its minPosition, in ms (0-30000):"
+        API_MAX_BODY_BYTES("CQRS_API_MAX_BODY_BYTES", "65536", 1_024, 10 * 1024 * 1024, "The largest GraphQL request body, in bytes."),
+        API_MAX_QUERY_DEPTH("CQRS_API_MAX_QUERY_DEPTH", "20", 5, 100, "The deepest GraphQL selection."),
+        API_MAX_QUERY_COMPLEXITY("CQRS_API_MAX_QUERY_COMPLEXITY", "5000", 100, 1_000_000, "The largest cost of one GraphQL"
+                + " operation: fields 1, reads 10, commands 500, lists times their size."),
+        API_MAX_PAGE_SIZE("CQRS_API_MAX_PAGE_SIZE", "100", 1, 1_000, "The largest page of allTodos."),
+        API_READ_WAIT_MS("CQRS_API_READ_WAIT_MS", "5000", 0, 30_000, "The longest a request waits for its minPosition, in ms:"
                 + " all of its fields together."),
-        API_MAX_WAITING_QUERIES("CQRS_API_MAX_WAITING_QUERIES", "64", "How many requests may wait for a minPosition at once"
-                + " (0-10000); beyond it a query answers without waiting and says so in extensions.readYourWrites."),
-        COMMAND_RETRIES("CQRS_COMMAND_RETRIES", "3", "Retries of a command without expectedVersion when a concurrent writer wins (0-20)."),
-        SNAPSHOT_EVERY("CQRS_SNAPSHOT_EVERY", "100", "Snapshot a to-do every this many events; 0 never.");
+        API_MAX_WAITING_QUERIES("CQRS_API_MAX_WAITING_QUERIES", "64", 0, 10_000, "How many requests may wait for a minPosition at"
+                + " once; beyond it a query answers without waiting and says so in extensions.readYourWrites."),
+        COMMAND_RETRIES("CQRS_COMMAND_RETRIES", "3", 0, 20, "Retries of a command without expectedVersion when a concurrent writer wins."),
+        SNAPSHOT_EVERY("CQRS_SNAPSHOT_EVERY", "100", 0, 1_000_000, "Snapshot a to-do every this many events; 0 never.");
 
         final String variable;
         final String defaultValue;
         final String documentation;
+        /** For a whole number: the smallest and largest value accepted, checked by {@link ServiceConfig#from}. */
+        private final int min;
+        private final int max;
+        private final boolean integer;
 
         Setting(String variable, String defaultValue, String documentation) {
             this.variable = variable;
             this.defaultValue = defaultValue;
             this.documentation = documentation;
+            this.min = 0;
+            this.max = 0;
+            this.integer = false;
+        }
+
+        /** A whole number from {@code min} to {@code max}. */
+        Setting(String variable, String defaultValue, int min, int max, String documentation) {
+            this.variable = variable;
+            this.defaultValue = defaultValue;
+            this.documentation = documentation + " A whole number from " + min + " to " + max + ".";
+            this.min = min;
+            this.max = max;
+            this.integer = true;
         }
 
         public String variable() {
@@ -134,11 +152,11 @@ public record ServiceConfig(
         boolean relay = roles.contains(Role.RELAY);
         boolean projector = roles.contains(Role.PROJECTOR);
         String host = r.text(Setting.HTTP_HOST);
-        int port = r.integer(Setting.HTTP_PORT, 0, 65_535);
+        int port = r.integer(Setting.HTTP_PORT);
         Database store = new Database(r.jdbcUrl(Setting.DB_URL, api || relay), r.text(Setting.DB_USER), r.raw(Setting.DB_PASSWORD));
         String storeSchema = r.schema(Setting.DB_SCHEMA);
-        int poolSize = r.integer(Setting.DB_POOL_SIZE, 1, 200);
-        Duration databaseTimeout = Duration.ofMillis(r.integer(Setting.DB_TIMEOUT_MS, 250, 60_000));
+        int poolSize = r.integer(Setting.DB_POOL_SIZE);
+        Duration databaseTimeout = Duration.ofMillis(r.integer(Setting.DB_TIMEOUT_MS));
         String readUrl = r.raw(Setting.READ_DB_URL).isBlank() ? store.url() : r.jdbcUrl(Setting.READ_DB_URL, false);
         if ((api || projector) && readUrl.isBlank()) {
             throw r.missing(Setting.DB_URL, "the api and projector roles need the read-model database (CQRS_DB_URL or CQRS_READ_DB_URL)");
@@ -165,14 +183,14 @@ public record ServiceConfig(
             throw new InvalidConfigException(Setting.API_TOKENS.variable + ": " + e.getMessage());
         }
         ApiLimits limits = new ApiLimits(
-                r.integer(Setting.API_MAX_BODY_BYTES, 1_024, 10 * 1024 * 1024),
-                r.integer(Setting.API_MAX_QUERY_DEPTH, 5, 100),
-                r.integer(Setting.API_MAX_QUERY_COMPLEXITY, 100, 1_000_000),
-                r.integer(Setting.API_MAX_PAGE_SIZE, 1, 1_000),
-                Duration.ofMillis(r.integer(Setting.API_READ_WAIT_MS, 0, 30_000)),
-                r.integer(Setting.API_MAX_WAITING_QUERIES, 0, 10_000));
-        int retries = r.integer(Setting.COMMAND_RETRIES, 0, 20);
-        int snapshotEvery = r.integer(Setting.SNAPSHOT_EVERY, 0, 1_000_000);
+                r.integer(Setting.API_MAX_BODY_BYTES),
+                r.integer(Setting.API_MAX_QUERY_DEPTH),
+                r.integer(Setting.API_MAX_QUERY_COMPLEXITY),
+                r.integer(Setting.API_MAX_PAGE_SIZE),
+                Duration.ofMillis(r.integer(Setting.API_READ_WAIT_MS)),
+                r.integer(Setting.API_MAX_WAITING_QUERIES));
+        int retries = r.integer(Setting.COMMAND_RETRIES);
+        int snapshotEvery = r.integer(Setting.SNAPSHOT_EVERY);
 
         Map<String, Object> relaySettings = r.passThrough(RELAY_PREFIX, "relay.", RELAY_PRODUCER_PREFIX, RelayConfig.PRODUCER_PREFIX);
         relaySettings.put(RelayConfig.BOOTSTRAP_SERVERS, bootstrap);
@@ -256,17 +274,22 @@ public record ServiceConfig(
             return raw(setting).strip();
         }
 
-        int integer(Setting setting, int min, int max) {
+        /** A whole-number setting, within the range its declaration gives. */
+        int integer(Setting setting) {
+            if (!setting.integer) {
+                throw new IllegalArgumentException(setting.variable + " is not declared as a whole number");
+            }
             String value = text(setting);
             try {
                 int parsed = Integer.parseInt(value);
-                if (parsed >= min && parsed <= max) {
+                if (parsed >= setting.min && parsed <= setting.max) {
                     return parsed;
                 }
             } catch (NumberFormatException e) {
                 // falls through
             }
-            throw new InvalidConfigException(setting.variable + "='" + value + "': must be a whole number from " + min + " to " + max);
+            throw new InvalidConfigException(setting.variable + "='" + value + "': must be a whole number from " + setting.min
+                    + " to " + setting.max);
         }
 
         Set<Role> roles() {

@@ -96,6 +96,14 @@ class ServiceConfigTest {
     }
 
     @Test
+    void aWholeNumbersRangeIsDeclaredWithItAndBothCheckedAndDocumented() {
+        assertInvalid(with("CQRS_DB_POOL_SIZE", "201"), "CQRS_DB_POOL_SIZE='201': must be a whole number from 1 to 200");
+        assertInvalid(with("CQRS_SNAPSHOT_EVERY", "-1"), "CQRS_SNAPSHOT_EVERY='-1': must be a whole number from 0 to 1000000");
+        assertThat(ServiceConfig.from(with("CQRS_DB_POOL_SIZE", "200")).poolSize()).isEqualTo(200);
+        assertThat(ServiceConfig.documentation()).contains("Connections in the event store's pool. A whole number from 1 to 200.");
+    }
+
+    @Test
     void aTokensSecretNeverAppearsInItsError() {
         assertThatThrownBy(() -> ServiceConfig.from(with("CQRS_API_TOKENS", "alice:has a space in it, ok")))
                 .hasMessageNotContaining("has a space");
