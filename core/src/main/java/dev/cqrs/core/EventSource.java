@@ -24,6 +24,17 @@ public interface EventSource<E> {
     }
 
     /**
+     * The events after {@code since}, oldest first, at most {@code maxCount} of them, without their metadata:
+     * what folding an aggregate needs. A store that can read less for it does (PostgreSQL reads neither ids,
+     * timestamps, headers nor tags); by default it is {@link #readEvents(String, Since, int)} without the metadata.
+     */
+    default List<VersionedEvent<E>> readEventsWithoutMetadata(String aggregateId, Since since, int maxCount) {
+        return readEvents(aggregateId, since, maxCount).stream()
+                .map(e -> new VersionedEvent<>(e.sequence(), e.event()))
+                .toList();
+    }
+
+    /**
      * The events before {@code before}, newest first, at most {@code maxCount} of them.
      *
      * @return the events, empty when the stream does not exist or has none before {@code before}

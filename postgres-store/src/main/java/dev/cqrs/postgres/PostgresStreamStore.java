@@ -12,6 +12,7 @@ import dev.cqrs.core.Precondition;
 import dev.cqrs.core.Since;
 import dev.cqrs.core.StreamId;
 import dev.cqrs.core.Version;
+import dev.cqrs.core.VersionedEvent;
 import dev.cqrs.core.VersionedEventWithMetadata;
 import dev.cqrs.core.codec.CodecException;
 import dev.cqrs.core.codec.EncodedEvent;
@@ -36,6 +37,8 @@ final class PostgresStreamStore<E> implements EventStore<E> {
     private final ConditionalAppender taggedAppender;
     private final String forwardSql;
     private final String backwardSql;
+    /** What folding needs: no metadata, tags or ids to read and decode. */
+    private final String foldSql;
 
     PostgresStreamStore(String aggregateType, EventCodec<E> codec, DataSource pool, Appender appender,
                         ConditionalAppender taggedAppender, String schema) {
@@ -48,6 +51,8 @@ final class PostgresStreamStore<E> implements EventStore<E> {
                 + ".events WHERE aggregate_type = ? AND aggregate_id = ? ";
         this.forwardSql = select + "AND sequence > ? ORDER BY sequence LIMIT ?";
         this.backwardSql = select + "AND sequence < ? ORDER BY sequence DESC LIMIT ?";
+        this.foldSql = "SELECT sequence, event_type, content_type, payload FROM " + schema
+                + ".events WHERE aggregate_type = ? AND aggregate_id = ? AND sequence > ? ORDER BY sequence LIMIT ?";
     }
 
     @Override
@@ -57,15 +62,38 @@ final class PostgresStreamStore<E> implements EventStore<E> {
 
     @Override
     public List<VersionedEventWithMetadata<E>> readEvents(String aggregateId, Since since, int maxCount) {
-        return read(StreamId.of(aggregateType, aggregateId), forwardSql, since.afterNumber(), maxCount);
+        StreamId stream = StreamId.of(aggregateType, aggregateId);
+        return read(stream, forwardSql, since.afterNumber(), maxCount, rs -> withMetadata(stream, rs));
+    }
+
+    @Override
+    public List<VersionedEvent<E>> readEventsWithoutMetadata(String aggregateId, Since since, int maxCount) {
+        StreamId stream = StreamId.of(aggregateType, aggregateId);
+        return read(stream, foldSql, since.afterNumber(), maxCount, rs -> {
+            EventNumber sequence = EventNumber.of(rs.getLong(1));
+            return new VersionedEvent<>(sequence, decode(stream, sequence, rs.getString(2), rs.getString(3), rs.getBytes(4)));
+        });
     }
 
     @Override
     public List<VersionedEventWithMetadata<E>> readEventsBackward(String aggregateId, Before before, int maxCount) {
-        return read(StreamId.of(aggregateType, aggregateId), backwardSql, before.beforeNumber(), maxCount);
+        StreamId stream = StreamId.of(aggregateType, aggregateId);
+        return read(stream, backwardSql, before.beforeNumber(), maxCount, rs -> withMetadata(stream, rs));
     }
 
-    private List<VersionedEventWithMetadata<E>> read(StreamId stream, String sql, long bound, int maxCount) {
+    /** One row of a stream: what a read makes of it. */
+    @FunctionalInterface
+    private interface RowReader<T> {
+        T read(ResultSet rs) throws SQLException;
+    }
+
+    private VersionedEventWithMetadata<E> withMetadata(StreamId stream, ResultSet rs) throws SQLException {
+        EventNumber sequence = EventNumber.of(rs.getLong(1));
+        return new VersionedEventWithMetadata<>(sequence, decode(stream, sequence, rs.getString(8), rs.getString(9),
+                rs.getBytes(10)), Rows.metadata(rs, 2));
+    }
+
+    private <T> List<T> read(StreamId stream, String sql, long bound, int maxCount, RowReader<T> row) {
         if (maxCount < 0) {
             throw new IllegalArgumentException("maxCount must not be negative: " + maxCount);
         }
@@ -73,14 +101,13 @@ final class PostgresStreamStore<E> implements EventStore<E> {
             return List.of();
         }
         try {
-            return SqlFailures.readWithRetry(() -> readOnce(stream, sql, bound, maxCount));
+            return SqlFailures.readWithRetry(() -> readOnce(stream, sql, bound, maxCount, row));
         } catch (SQLException e) {
             throw SqlFailures.readFailed("reading " + stream, e);
         }
     }
 
-    private List<VersionedEventWithMetadata<E>> readOnce(StreamId stream, String sql, long bound, int maxCount)
-            throws SQLException {
+    private <T> List<T> readOnce(StreamId stream, String sql, long bound, int maxCount, RowReader<T> row) throws SQLException {
         try (Connection connection = pool.getConnection(); PreparedStatement ps = connection.prepareStatement(sql)) {
             ps.setString(1, stream.aggregateType());
             ps.setString(2, stream.aggregateId());
@@ -88,12 +115,9 @@ final class PostgresStreamStore<E> implements EventStore<E> {
             ps.setInt(4, maxCount);
             ps.setFetchSize(Math.min(maxCount, 1_000));
             try (ResultSet rs = ps.executeQuery()) {
-                List<VersionedEventWithMetadata<E>> events = new ArrayList<>();
+                List<T> events = new ArrayList<>();
                 while (rs.next()) {
-                    EventNumber sequence = EventNumber.of(rs.getLong(1));
-                    events.add(new VersionedEventWithMetadata<>(sequence,
-                            decode(stream, sequence, rs.getString(8), rs.getString(9), rs.getBytes(10)),
-                            Rows.metadata(rs, 2)));
+                    events.add(row.read(rs));
                 }
                 return events;
             }

@@ -10,7 +10,7 @@ import dev.cqrs.core.Since;
 import dev.cqrs.core.StreamId;
 import dev.cqrs.core.Version;
 import dev.cqrs.core.VersionedAggregate;
-import dev.cqrs.core.VersionedEventWithMetadata;
+import dev.cqrs.core.VersionedEvent;
 import dev.cqrs.core.trivial.NullSnapshotStore;
 import java.util.List;
 import java.util.Objects;
@@ -68,9 +68,9 @@ public final class CompositeEntitySource<S, E extends Event> implements EntitySo
         Version version = snapshot.map(VersionedAggregate::version).orElse(Version.INITIAL);
         S state = snapshot.map(VersionedAggregate::state).orElseGet(aggregate::initialState);
         while (true) {
-            List<? extends VersionedEventWithMetadata<? extends E>> page =
-                    events.readEvents(aggregateId, Since.version(version), pageSize);
-            for (VersionedEventWithMetadata<? extends E> event : page) {
+            List<? extends VersionedEvent<? extends E>> page =
+                    events.readEventsWithoutMetadata(aggregateId, Since.version(version), pageSize);
+            for (VersionedEvent<? extends E> event : page) {
                 state = aggregate.apply(state, event.event());
                 version = Version.of(event.sequence());
             }

@@ -51,7 +51,7 @@ final class IdempotentReplay<S, E extends Event> {
             return new CommandResult.Rejected<>(stream, Rejection.idempotencyKeyReused(first.stream()));
         }
         String firstId = first.stream().aggregateId();
-        List<VersionedEvent<E>> written = events.readEvents(firstId,
+        List<VersionedEvent<E>> written = events.readEventsWithoutMetadata(firstId,
                         Since.version(Version.of(first.firstSequence().value() - 1)), first.eventCount())
                 .stream()
                 .map(e -> new VersionedEvent<E>(e.sequence(), e.event()))

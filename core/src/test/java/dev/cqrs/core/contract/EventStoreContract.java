@@ -18,6 +18,7 @@ import dev.cqrs.core.SnapshotStrategy;
 import dev.cqrs.core.StreamId;
 import dev.cqrs.core.Version;
 import dev.cqrs.core.VersionedAggregate;
+import dev.cqrs.core.VersionedEvent;
 import dev.cqrs.core.VersionedEventWithMetadata;
 import dev.cqrs.core.contract.ContractCommand.Increment;
 import dev.cqrs.core.contract.ContractEvent.Incremented;
@@ -271,6 +272,25 @@ public abstract class EventStoreContract {
             assertThat(sequences(store.readEvents(id, Since.event(2), 2))).containsExactly(3L, 4L);
             assertThat(sequences(store.readEvents(id, Since.event(3), 100))).containsExactly(4L, 5L);
             assertThatThrownBy(() -> store.readEvents(id, Since.beginning(), -1))
+                    .isInstanceOf(IllegalArgumentException.class);
+        }
+
+        @Test
+        void aReadWithoutMetadataHasTheSameEventsAndBoundsAsAFullRead() {
+            EventStore<ContractEvent> store = eventStore(type);
+            String id = newId();
+            store.append(id, List.of(new Incremented(5), new Renamed("a")), pre(Precondition.isNew()), meta());
+            store.append(id, List.of(new Incremented(7), new Renamed("b")), pre(Precondition.expectedVersion(2)), meta());
+            for (Since since : List.of(Since.beginning(), Since.event(1), Since.event(3), Since.event(4))) {
+                for (int maxCount : new int[] {0, 1, 2, 100}) {
+                    assertThat(store.readEventsWithoutMetadata(id, since, maxCount))
+                            .as("since %s, at most %d", since, maxCount)
+                            .isEqualTo(store.readEvents(id, since, maxCount).stream()
+                                    .map(e -> new VersionedEvent<>(e.sequence(), e.event())).toList());
+                }
+            }
+            assertThat(store.readEventsWithoutMetadata(newId(), Since.beginning(), 10)).isEmpty();
+            assertThatThrownBy(() -> store.readEventsWithoutMetadata(id, Since.beginning(), -1))
                     .isInstanceOf(IllegalArgumentException.class);
         }
 
