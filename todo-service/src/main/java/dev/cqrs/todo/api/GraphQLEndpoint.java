@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * failure answered with one error with a code and no data:
  *
  * <ul>
- *   <li>a body over the size limit: 413 BAD_REQUEST, unread;</li>
+ *   <li>a body over the size limit: 413 BAD_REQUEST, unread (up to 1 MiB read and dropped first, so the answer arrives);</li>
  *   <li>not JSON, a JSON array (batches are refused: one operation per request), no {@code query},
  *       variables that are not an object, duplicate keys, nesting deeper than 64: 400 BAD_REQUEST;</li>
  *   <li>a malformed {@code X-Correlation-Id} (a UUID) or {@code Idempotency-Key}: 400 BAD_REQUEST;</li>
@@ -83,6 +83,7 @@ public final class GraphQLEndpoint {
             ExecutionResult result = graphQL.execute(query, operationName, variables, context);
             respond(ctx, result.isDataPresent() ? 200 : 400, body(result, context));
         } catch (BodyTooLarge e) {
+            drainModestOverage(ctx);
             respond(ctx, 413, ErrorMapping.errorBody(e.error));
         } catch (ApiException e) {
             if (e.code() == ErrorCode.UNAUTHORIZED) {
@@ -184,7 +185,37 @@ public final class GraphQLEndpoint {
                 + " bytes; send a smaller request"));
     }
 
-    /** A body over the limit: answered 413, the rest of it unread. */
+    /** The most of a refused body that is read and dropped so that its 413 reaches the client (see below). */
+    private static final long MAX_DRAINED_BYTES = 1024 * 1024;
+
+    /**
+     * Reads and drops the rest of a refused body when it is at most {@link #MAX_DRAINED_BYTES} long. A server
+     * that answers and closes while the client is still sending makes the client's TCP stack receive a reset,
+     * which can discard the 413 before the client reads it (the client then sees no answer at all); reading a
+     * modest rest first lets the answer through. A larger or undeclared rest stays unread: the connection is
+     * closed, so a hostile client cannot make the server read without end.
+     */
+    private static void drainModestOverage(Context ctx) {
+        long declared = ctx.req().getContentLengthLong();
+        if (declared < 0 || declared > MAX_DRAINED_BYTES) {
+            return;
+        }
+        try (InputStream in = ctx.req().getInputStream()) {
+            byte[] sink = new byte[8192];
+            long left = declared;
+            while (left > 0) {
+                int n = in.read(sink, 0, (int) Math.min(sink.length, left));
+                if (n < 0) {
+                    return;
+                }
+                left -= n;
+            }
+        } catch (IOException e) {
+            // the client went away: nothing to answer
+        }
+    }
+
+    /** A body over the limit: answered 413, the rest of it (beyond a modest overage) unread. */
     private static final class BodyTooLarge extends RuntimeException {
         private final transient ApiException error;
 
