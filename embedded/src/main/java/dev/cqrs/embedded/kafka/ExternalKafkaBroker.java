@@ -33,11 +33,6 @@ final class ExternalKafkaBroker implements KafkaBroker {
     }
 
     @Override
-    public void createTopic(String name, int partitions) {
-        Topics.create(bootstrapServers, name, partitions);
-    }
-
-    @Override
     public void close() {
         // Not ours to stop.
     }

@@ -66,11 +66,6 @@ final class InProcessKafkaBroker implements KafkaBroker {
     }
 
     @Override
-    public void createTopic(String name, int partitions) {
-        Topics.create(bootstrapServers(), name, partitions);
-    }
-
-    @Override
     public synchronized void close() {
         if (closed) {
             return;

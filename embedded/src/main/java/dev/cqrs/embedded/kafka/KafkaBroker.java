@@ -1,5 +1,8 @@
 package dev.cqrs.embedded.kafka;
 
+import java.util.Collection;
+import java.util.Map;
+
 /**
  * A real Kafka broker for tests and dev mode: a single-node KRaft broker (broker and controller in
  * one) run in this JVM from the production jars, or an external cluster named by an environment
@@ -53,11 +56,33 @@ public sealed interface KafkaBroker extends AutoCloseable permits InProcessKafka
 
     /**
      * Creates a topic with the cluster's default replication factor (1 on the embedded broker)
-     * and waits until it exists.
+     * and the broker's default topic settings, and waits until it exists.
      *
      * @throws IllegalStateException when it exists already or cannot be created
      */
-    void createTopic(String name, int partitions);
+    default void createTopic(String name, int partitions) {
+        createTopic(name, partitions, Map.of());
+    }
+
+    /**
+     * Creates a topic as {@link #createTopic(String, int)} does, with topic settings of its own
+     * ({@code retention.ms}, {@code cleanup.policy}, ...) over the broker's defaults.
+     *
+     * @throws IllegalStateException when it exists already or cannot be created
+     */
+    default void createTopic(String name, int partitions, Map<String, String> configs) {
+        Topics.create(bootstrapServers(), name, partitions, configs);
+    }
+
+    /**
+     * Deletes the topics and waits until the broker has taken the request (it frees their files a
+     * little later). A topic that does not exist is ignored.
+     *
+     * @throws IllegalStateException when the broker does not answer
+     */
+    default void deleteTopics(Collection<String> names) {
+        Topics.delete(bootstrapServers(), names);
+    }
 
     /**
      * Stops the embedded broker and deletes its temporary data directory; does nothing for an

@@ -2,6 +2,7 @@ package dev.cqrs.embedded.kafka;
 
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -15,6 +16,7 @@ import java.util.function.Supplier;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
 /** Topic names and the admin calls that the brokers share. */
 final class Topics {
@@ -41,11 +43,15 @@ final class Topics {
     }
 
     static void create(String bootstrapServers, String name, int partitions) {
+        create(bootstrapServers, name, partitions, Map.of());
+    }
+
+    static void create(String bootstrapServers, String name, int partitions, Map<String, String> configs) {
         if (partitions < 1) {
             throw new IllegalArgumentException("a topic needs at least one partition, asked for " + partitions);
         }
         try (Admin admin = admin(bootstrapServers)) {
-            admin.createTopics(List.of(new NewTopic(name, Optional.of(partitions), Optional.empty())))
+            admin.createTopics(List.of(new NewTopic(name, Optional.of(partitions), Optional.empty()).configs(configs)))
                     .all().get(30, TimeUnit.SECONDS);
         } catch (ExecutionException | TimeoutException e) {
             throw new IllegalStateException("could not create topic " + name + " with " + partitions
@@ -53,6 +59,22 @@ final class Topics {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while creating topic " + name, e);
+        }
+    }
+
+    static void delete(String bootstrapServers, Collection<String> names) {
+        try (Admin admin = admin(bootstrapServers)) {
+            admin.deleteTopics(names).all().get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
+                throw new IllegalStateException("could not delete topics " + names + " at " + bootstrapServers,
+                        e.getCause());
+            }
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("could not delete topics " + names + " at " + bootstrapServers, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while deleting topics " + names, e);
         }
     }
 

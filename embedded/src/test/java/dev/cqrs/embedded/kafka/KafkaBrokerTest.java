@@ -18,6 +18,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
@@ -81,6 +82,29 @@ class KafkaBrokerTest {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
             var description = admin.describeTopics(List.of(topic)).allTopicNames().get(10, TimeUnit.SECONDS).get(topic);
             assertThat(description.partitions()).hasSize(3);
+        }
+    }
+
+    @Test
+    void aTopicMadeWithSettingsOfItsOwnHasThemAndADeletedOneIsGone() throws Exception {
+        String topic = KafkaBroker.uniqueTopic("kept");
+
+        broker.createTopic(topic, 2, Map.of("retention.ms", "-1", "cleanup.policy", "delete"));
+
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
+            var resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+            var config = admin.describeConfigs(List.of(resource)).all().get(10, TimeUnit.SECONDS).get(resource);
+            assertThat(config.get("retention.ms").value()).isEqualTo("-1");
+            assertThat(admin.describeTopics(List.of(topic)).allTopicNames().get(10, TimeUnit.SECONDS)
+                    .get(topic).partitions()).hasSize(2);
+
+            broker.deleteTopics(List.of(topic, KafkaBroker.uniqueTopic("never-made")));
+
+            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (admin.listTopics().names().get(10, TimeUnit.SECONDS).contains(topic)) {
+                assertThat(System.nanoTime()).as("the deleted topic is still listed after 20 s").isLessThan(deadline);
+                Thread.sleep(50);
+            }
         }
     }
 
