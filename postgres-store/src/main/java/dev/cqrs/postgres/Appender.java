@@ -77,33 +77,20 @@ final class Appender {
     private final String schema;
     private final Optional<AppendNotifier> notifier;
     private final int maxPayloadBytes;
-    /** The statements of appends whose events carry no tag, and of those that carry some (they also write event_tags). */
-    private final Statements untagged;
-    private final Statements tagged;
-
-    /** The statements of one kind of append (untagged or tagged), one per kind of precondition. */
-    private record Statements(Map<Condition, NamedSql> oneEvent, Map<Condition, NamedSql> withoutKey,
-                              Map<Condition, NamedSql> withKey) {
-    }
+    private final Map<Condition, NamedSql> oneEvent = new EnumMap<>(Condition.class);
+    private final Map<Condition, NamedSql> withoutKey = new EnumMap<>(Condition.class);
+    private final Map<Condition, NamedSql> withKey = new EnumMap<>(Condition.class);
 
     Appender(DataSource pool, String schema, Optional<String> notifyChannel, int maxPayloadBytes) {
         this.pool = pool;
         this.schema = schema;
         this.notifier = notifyChannel.map(channel -> new AppendNotifier(pool, channel));
         this.maxPayloadBytes = maxPayloadBytes;
-        this.untagged = statements(false);
-        this.tagged = statements(true);
-    }
-
-    private Statements statements(boolean tagged) {
-        Statements statements = new Statements(new EnumMap<>(Condition.class), new EnumMap<>(Condition.class),
-                new EnumMap<>(Condition.class));
         for (Condition condition : Condition.values()) {
-            statements.oneEvent().put(condition, NamedSql.parse(oneEventSql(condition, tagged)));
-            statements.withoutKey().put(condition, NamedSql.parse(sql(condition, false, tagged)));
-            statements.withKey().put(condition, NamedSql.parse(sql(condition, true, tagged)));
+            oneEvent.put(condition, NamedSql.parse(oneEventSql(condition)));
+            withoutKey.put(condition, NamedSql.parse(sql(condition, false)));
+            withKey.put(condition, NamedSql.parse(sql(condition, true)));
         }
-        return statements;
     }
 
     /**
@@ -249,13 +236,12 @@ final class Appender {
     AppendResult appendWith(Connection connection, StreamId stream, List<EncodedEvent> events,
                             Optional<Precondition> precondition, CommandMetadata metadata, Prelude prelude)
             throws SQLException, ConflictFound {
-        Statements statements = events.stream().anyMatch(e -> !e.tags().isEmpty()) ? tagged : untagged;
         if (events.size() == 1 && metadata.idempotencyKey().isEmpty()) {
-            return appendOne(connection, stream, events.getFirst(), precondition, metadata, prelude, statements);
+            return appendOne(connection, stream, events.getFirst(), precondition, metadata, prelude);
         }
         Optional<String> key = metadata.idempotencyKey();
         Condition condition = Condition.of(precondition);
-        NamedSql statement = (key.isPresent() ? statements.withKey() : statements.withoutKey()).get(condition);
+        NamedSql statement = (key.isPresent() ? withKey : withoutKey).get(condition);
         int n = events.size();
         String[] types = new String[n];
         String[] contentTypes = new String[n];
@@ -318,9 +304,9 @@ final class Appender {
      * insert hit the unique index, as in the general statement.
      */
     private AppendResult appendOne(Connection connection, StreamId stream, EncodedEvent event,
-                                   Optional<Precondition> precondition, CommandMetadata metadata, Prelude prelude,
-                                   Statements statements) throws SQLException, ConflictFound {
-        NamedSql statement = statements.oneEvent().get(Condition.of(precondition));
+                                   Optional<Precondition> precondition, CommandMetadata metadata, Prelude prelude)
+            throws SQLException, ConflictFound {
+        NamedSql statement = oneEvent.get(Condition.of(precondition));
         try (PreparedStatement ps = connection.prepareStatement(prelude.sql() + statement.sql())) {
             NamedSql.Values values = statement.values()
                     .set("aggregate_type", stream.aggregateType())
@@ -357,12 +343,9 @@ final class Appender {
         }
     }
 
-    /**
-     * The one-event statement for one kind of precondition; for a tagged event, the insert is a CTE and the
-     * statement also writes the event's rows of the tag side table (migration V4), in the same statement.
-     */
-    private String oneEventSql(Condition condition, boolean tagged) {
-        String insert = "INSERT INTO " + schema + ".events (global_position, aggregate_type, aggregate_id, sequence, event_type,"
+    /** The one-event statement for one kind of precondition. */
+    private String oneEventSql(Condition condition) {
+        return "INSERT INTO " + schema + ".events (global_position, aggregate_type, aggregate_id, sequence, event_type,"
                 + " content_type, payload, event_id, correlation_id, causation_id, initiated_by, headers, tags)"
                 + " SELECT pg_current_xact_id()::text::bigint << 16, :aggregate_type::text, :aggregate_id::text,"
                 + " coalesce(current.version, 0) + 1, :event_type::text, :content_type::text, :payload::bytea, :event_id::uuid,"
@@ -370,28 +353,13 @@ final class Appender {
                 + " FROM (SELECT max(sequence) AS version FROM " + schema + ".events"
                 + " WHERE aggregate_type = :aggregate_type AND aggregate_id = :aggregate_id) AS current"
                 + " WHERE " + condition.sql + " RETURNING global_position, sequence";
-        if (!tagged) {
-            return insert;
-        }
-        return "WITH inserted AS (" + insert + "), tagged AS (" + tagRows("unnest(:tags::text[])")
-                + ") SELECT global_position, sequence FROM inserted";
-    }
-
-    /**
-     * Inserts the side table's rows of the events in CTE {@code inserted} (which returns their positions), one per
-     * tag in {@code tags} (a set-returning expression over {@code inserted}'s columns).
-     */
-    private String tagRows(String tags) {
-        return "INSERT INTO " + schema + ".event_tags (aggregate_type, tag, global_position)"
-                + " SELECT :aggregate_type::text, t.tag, i.global_position FROM inserted i, " + tags + " AS t(tag)";
     }
 
     /**
      * The statement for one kind of precondition, with or without an idempotency key; the events come as
-     * arrays (tags comma-joined, NULL when none), unnested in order. A tagged append also writes the tag side
-     * table's rows of its events (migration V4), in the same statement.
+     * arrays (tags comma-joined, NULL when none), unnested in order.
      */
-    private String sql(Condition condition, boolean withKey, boolean tagged) {
+    private String sql(Condition condition, boolean withKey) {
         StringBuilder sql = new StringBuilder(1_200)
                 .append("WITH current AS (SELECT max(sequence) AS version FROM ").append(schema)
                 .append(".events WHERE aggregate_type = :aggregate_type AND aggregate_id = :aggregate_id)");
@@ -411,10 +379,7 @@ final class Appender {
         if (withKey) {
             sql.append(" AND NOT EXISTS (SELECT 1 FROM earlier)");
         }
-        sql.append(tagged ? " RETURNING global_position, sequence, tags)" : " RETURNING global_position, sequence)");
-        if (tagged) {
-            sql.append(", tagged AS (").append(tagRows("unnest(i.tags)")).append(')');
-        }
+        sql.append(" RETURNING global_position, sequence)");
         if (withKey) {
             sql.append(", kept AS (INSERT INTO ").append(schema).append(".idempotency_keys (idempotency_key,"
                     + " aggregate_type, aggregate_id, first_sequence, last_sequence, first_position, last_position)"

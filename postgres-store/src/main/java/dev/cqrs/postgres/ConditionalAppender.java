@@ -200,8 +200,10 @@ final class ConditionalAppender {
     /** The locks, then the check that raises {@value #CONDITION_FAILED} on the first matching event after the position. */
     private Prelude lockAndCheck(String aggregateType, AppendCondition condition, ConsistencyLocks.Needed needed) {
         Prelude lock = locks.prelude(schema, needed);
-        String check = "SELECT " + schema + ".append_condition_failed(global_position) FROM ("
-                + QuerySql.select(schema, condition.failIfEventsMatch(), "global_position") + " LIMIT 1) AS found; ";
+        String check = "SELECT " + schema + ".append_condition_failed(global_position) FROM (SELECT global_position FROM "
+                + schema + ".events WHERE " + QuerySql.aggregateTypeCondition(condition.failIfEventsMatch())
+                + " AND global_position > ? AND " + QuerySql.condition(condition.failIfEventsMatch())
+                + " ORDER BY global_position LIMIT 1) AS found; ";
         return new Prelude() {
             @Override
             public String sql() {
@@ -211,7 +213,9 @@ final class ConditionalAppender {
             @Override
             public int bind(PreparedStatement ps) throws SQLException {
                 int p = lock.bind(ps);
-                return QuerySql.bind(ps.getConnection(), ps, p, aggregateType, condition.after(), condition.failIfEventsMatch());
+                ps.setString(p++, aggregateType);
+                ps.setLong(p++, condition.after());
+                return QuerySql.bind(ps.getConnection(), ps, p, condition.failIfEventsMatch());
             }
 
             @Override

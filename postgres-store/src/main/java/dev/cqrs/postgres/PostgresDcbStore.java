@@ -72,9 +72,11 @@ final class PostgresDcbStore<E> implements DcbEventStore<E> {
         // xmax comes from the statement whose snapshot the rows come from; one row more than asked for
         // tells whether the read was cut short.
         String sql = "WITH bound AS (SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint << 16 AS b)"
-                + " SELECT bound.b, e.* FROM bound LEFT JOIN LATERAL ("
-                + QuerySql.select(schema, query, "global_position, aggregate_id, sequence, " + Rows.METADATA_COLUMNS)
-                + " LIMIT ?) e ON true ORDER BY e.global_position";
+                + " SELECT bound.b, e.* FROM bound LEFT JOIN LATERAL (SELECT global_position, aggregate_id, sequence, "
+                + Rows.METADATA_COLUMNS + " FROM " + schema + ".events WHERE " + QuerySql.aggregateTypeCondition(query)
+                + " AND global_position > ?"
+                + " AND " + QuerySql.condition(query) + " ORDER BY global_position LIMIT ?) e ON true"
+                + " ORDER BY e.global_position";
         ConsistencyLocks.Needed needed = new ConsistencyLocks.Needed();
         appender.locks().addReadLocks(needed, aggregateType, query);
         try {
@@ -119,7 +121,9 @@ final class PostgresDcbStore<E> implements DcbEventStore<E> {
         Prelude locks = appender.locks().prelude(schema, needed);
         try (PreparedStatement ps = connection.prepareStatement(locks.sql() + sql)) {
             int p = locks.bind(ps);
-            p = QuerySql.bind(connection, ps, p, aggregateType, after, query);
+            ps.setString(p++, aggregateType);
+            ps.setLong(p++, after);
+            p = QuerySql.bind(connection, ps, p, query);
             ps.setLong(p, (long) maxCount + 1);
             List<SequencedEvent<E>> events = new ArrayList<>();
             long bound = 0;
